@@ -1,0 +1,243 @@
+//! The request handler: routing, transport checks, then dispatch.
+
+use super::headers::{decode_header_value, is_json_content_type, Accepts};
+use super::sse::SseStream;
+use super::{HttpBody, HttpRequest, HttpResponse};
+use crate::jsonrpc::{self, ErrorObject, Incoming, Message, Request, Response, INVALID_REQUEST};
+use crate::protocol::{methods, ProtocolVersion, META_LOG_LEVEL};
+use crate::server::{Outcome, Reply};
+use crate::Server;
+use serde_json::{json, Value};
+
+/// Request headers a browser client may send, answered in CORS preflights.
+const ALLOWED_HEADERS: &str =
+    "content-type, accept, authorization, mcp-protocol-version, mcp-session-id, mcp-method, mcp-name, last-event-id";
+/// Response headers a browser client may read.
+const EXPOSED_HEADERS: &str = "mcp-protocol-version, mcp-session-id, www-authenticate";
+const ALLOWED_METHODS: &str = "POST, OPTIONS";
+
+impl Server {
+    /// Answers one HTTP request: the MCP endpoint, the health check, CORS preflights.
+    ///
+    /// Never fails and never panics: every malformed request gets a status and a
+    /// JSON-RPC error body that says what to fix.
+    ///
+    /// ```
+    /// use edgemcp::{Server, http::HttpRequest, runtime::Runtime};
+    ///
+    /// let server = Server::builder("demo", "1.0.0").build(Runtime::for_tests(0)).unwrap();
+    /// let request = HttpRequest::new("POST", "/mcp")
+    ///     .header("content-type", "application/json")
+    ///     .header("accept", "application/json, text/event-stream")
+    ///     .body(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#);
+    /// let response = futures_executor::block_on(server.handle_http(request));
+    /// assert_eq!(response.status, 200);
+    /// ```
+    pub async fn handle_http(&self, req: HttpRequest) -> HttpResponse {
+        let config = self.http_config();
+        let path = req.path.split('?').next().unwrap_or("");
+        let method = req.method.to_ascii_uppercase();
+        if path == config.health_path && (method == "GET" || method == "HEAD") {
+            let body =
+                json!({"status": "ok", "name": self.info().name, "version": self.info().version});
+            return json_response(200, &body);
+        }
+        if path != config.endpoint {
+            return error_response(
+                404,
+                None,
+                format!(
+                    "Nothing is served at {path}; the MCP endpoint is {}.",
+                    config.endpoint
+                ),
+            );
+        }
+        let origin = req.header_value("origin").map(str::to_owned);
+        if let Some(origin) = &origin {
+            if !config.origin_allowed(origin) {
+                return error_response(
+                    403,
+                    None,
+                    format!("Origin {origin} is not allowed to call this server."),
+                );
+            }
+        }
+        let mut response = match method.as_str() {
+            "OPTIONS" => preflight(),
+            "POST" => self.post(req).await,
+            _ => {
+                let mut response = error_response(
+                    405,
+                    None,
+                    format!("{method} is not supported: this server is stateless and answers POST only."),
+                );
+                response.headers.push(("allow", ALLOWED_METHODS.to_owned()));
+                response
+            }
+        };
+        if let Some(origin) = origin {
+            response
+                .headers
+                .push(("access-control-allow-origin", origin));
+            response
+                .headers
+                .push(("access-control-expose-headers", EXPOSED_HEADERS.to_owned()));
+            response.headers.push(("vary", "Origin".to_owned()));
+        }
+        response
+    }
+
+    async fn post(&self, req: HttpRequest) -> HttpResponse {
+        let limit = self.http_config().max_body_bytes;
+        let declared = req
+            .header_value("content-length")
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if req.body.len() > limit || declared.is_some_and(|n| n > limit as u64) {
+            let size = declared
+                .unwrap_or(req.body.len() as u64)
+                .max(req.body.len() as u64);
+            return error_response(
+                413,
+                None,
+                format!("The body is {size} bytes; this server accepts at most {limit}."),
+            );
+        }
+        if !is_json_content_type(req.header_value("content-type")) {
+            return error_response(
+                415,
+                None,
+                "Content-Type must be application/json.".to_owned(),
+            );
+        }
+        let accepts = Accepts::parse(req.header_value("accept"));
+        if !accepts.json && !accepts.event_stream {
+            return error_response(
+                406,
+                None,
+                "Accept must allow application/json or text/event-stream.".to_owned(),
+            );
+        }
+        let header_version = match req.header_value("mcp-protocol-version") {
+            None => None,
+            Some(text) => match text.trim().parse::<ProtocolVersion>() {
+                Ok(v) => Some(v),
+                Err(_) => {
+                    return reply_response(crate::server::unsupported_version_reply(text.trim()))
+                }
+            },
+        };
+        let request = match jsonrpc::parse(&req.body) {
+            Incoming::Single(Ok(Message::Request(request))) => request,
+            other => {
+                return match self.handle_incoming(other, header_version).await {
+                    Outcome::Accepted => HttpResponse {
+                        status: 202,
+                        headers: Vec::new(),
+                        body: HttpBody::Empty,
+                    },
+                    Outcome::One(reply) => reply_response(reply),
+                    Outcome::Batch(responses) => json_response(200, &responses),
+                }
+            }
+        };
+        let version = match crate::server::resolve_request(&request, header_version) {
+            Ok(version) => version,
+            Err(reply) => return reply_response(reply),
+        };
+        if version.is_stateless() {
+            if let Err(message) = check_stateless_headers(&req, &request) {
+                let reply = crate::server::header_mismatch_reply(Some(request.id), message);
+                return reply_response(reply);
+            }
+        }
+        let meta = request.params.get("_meta").and_then(Value::as_object);
+        let wants_stream =
+            meta.is_some_and(|m| m.contains_key("progressToken") || m.contains_key(META_LOG_LEVEL));
+        if accepts.event_stream && (wants_stream || !accepts.json) {
+            let (sink, notifications) = futures_channel::mpsc::unbounded();
+            let server = self.clone();
+            let reply =
+                Box::pin(async move { server.dispatch(request, version, Some(sink)).await });
+            return HttpResponse {
+                status: 200,
+                headers: vec![
+                    ("content-type", "text/event-stream".to_owned()),
+                    ("cache-control", "no-cache".to_owned()),
+                    ("x-accel-buffering", "no".to_owned()),
+                ],
+                body: HttpBody::Sse(Box::pin(SseStream::new(notifications, reply))),
+            };
+        }
+        reply_response(self.dispatch(request, version, None).await)
+    }
+}
+
+/// Checks the `Mcp-Method` and `Mcp-Name` headers stateless requests must carry.
+fn check_stateless_headers(req: &HttpRequest, request: &Request) -> Result<(), String> {
+    match req.header_value("mcp-method") {
+        None => {
+            return Err(
+                "The Mcp-Method header is missing; it must repeat the JSON-RPC method.".to_owned(),
+            )
+        }
+        Some(method) if method != request.method => {
+            return Err(format!(
+                "The Mcp-Method header says {method:?} but the body's method is {:?}.",
+                request.method
+            ))
+        }
+        Some(_) => {}
+    }
+    let named = match request.method.as_str() {
+        methods::TOOLS_CALL | methods::PROMPTS_GET => request.params.get("name"),
+        methods::RESOURCES_READ => request.params.get("uri"),
+        _ => return Ok(()),
+    };
+    let Some(expected) = named.and_then(Value::as_str) else {
+        // The body itself is malformed; dispatch reports that with -32602.
+        return Ok(());
+    };
+    match req.header_value("mcp-name").map(decode_header_value) {
+        None => Err(format!(
+            "The Mcp-Name header is missing; for {} it must repeat {expected:?}.",
+            request.method
+        )),
+        Some(None) => Err("The Mcp-Name header is not valid `=?base64?…?=` text.".to_owned()),
+        Some(Some(name)) if name != expected => Err(format!(
+            "The Mcp-Name header says {name:?} but the body names {expected:?}."
+        )),
+        Some(Some(_)) => Ok(()),
+    }
+}
+
+fn preflight() -> HttpResponse {
+    HttpResponse {
+        status: 204,
+        headers: vec![
+            ("access-control-allow-methods", ALLOWED_METHODS.to_owned()),
+            ("access-control-allow-headers", ALLOWED_HEADERS.to_owned()),
+            ("access-control-max-age", "86400".to_owned()),
+        ],
+        body: HttpBody::Empty,
+    }
+}
+
+fn reply_response(reply: Reply) -> HttpResponse {
+    json_response(reply.http_status, &reply.response)
+}
+
+fn json_response(status: u16, body: &impl serde::Serialize) -> HttpResponse {
+    HttpResponse {
+        status,
+        headers: vec![("content-type", "application/json".to_owned())],
+        body: HttpBody::Full(serde_json::to_vec(body).unwrap_or_default()),
+    }
+}
+
+/// A transport-level refusal, with a JSON-RPC error body so clients can show the reason.
+fn error_response(status: u16, id: Option<jsonrpc::RequestId>, message: String) -> HttpResponse {
+    json_response(
+        status,
+        &Response::error(id, ErrorObject::new(INVALID_REQUEST, message)),
+    )
+}

@@ -1,0 +1,39 @@
+//! Method names, as the wire spells them.
+
+/// Opens a session and negotiates the revision (2025 revisions).
+pub const INITIALIZE: &str = "initialize";
+/// Asks a stateless server what it supports (2026-07-28).
+pub const SERVER_DISCOVER: &str = "server/discover";
+/// Liveness check (2025 revisions).
+pub const PING: &str = "ping";
+/// Lists tools.
+pub const TOOLS_LIST: &str = "tools/list";
+/// Calls a tool.
+pub const TOOLS_CALL: &str = "tools/call";
+/// Lists resources.
+pub const RESOURCES_LIST: &str = "resources/list";
+/// Lists resource templates.
+pub const RESOURCES_TEMPLATES_LIST: &str = "resources/templates/list";
+/// Reads a resource.
+pub const RESOURCES_READ: &str = "resources/read";
+/// Subscribes to resource updates (2025 revisions).
+pub const RESOURCES_SUBSCRIBE: &str = "resources/subscribe";
+/// Unsubscribes from resource updates (2025 revisions).
+pub const RESOURCES_UNSUBSCRIBE: &str = "resources/unsubscribe";
+/// Lists prompts.
+pub const PROMPTS_LIST: &str = "prompts/list";
+/// Renders a prompt.
+pub const PROMPTS_GET: &str = "prompts/get";
+/// Completes a prompt argument or template variable.
+pub const COMPLETION_COMPLETE: &str = "completion/complete";
+/// Sets the log level for the session (2025 revisions).
+pub const LOGGING_SET_LEVEL: &str = "logging/setLevel";
+
+/// The client finished initializing (2025 revisions).
+pub const NOTIFICATION_INITIALIZED: &str = "notifications/initialized";
+/// The client cancels a request.
+pub const NOTIFICATION_CANCELLED: &str = "notifications/cancelled";
+/// Progress of a running request.
+pub const NOTIFICATION_PROGRESS: &str = "notifications/progress";
+/// A log message.
+pub const NOTIFICATION_MESSAGE: &str = "notifications/message";

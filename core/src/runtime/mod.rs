@@ -1,0 +1,91 @@
+//! The small runtime a host hands to the core: a clock, a timer and random bytes.
+//!
+//! The core never reads the system clock, sleeps or spawns on its own: `Instant::now`
+//! panics on `wasm32-unknown-unknown`, and each host (workerd, tokio, a browser) has its
+//! own way to wait. Instead a host builds a [`Runtime`] from three one-method traits and
+//! passes it to [`ServerBuilder::runtime`](crate::ServerBuilder::runtime).
+
+mod clock;
+mod maybe_send;
+mod rng;
+mod timer;
+
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
+pub use clock::Clock;
+pub use maybe_send::{BoxFuture, BoxStream, MaybeSend, MaybeSync};
+pub use rng::Rng;
+pub use timer::Timer;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The clock, timer and random source a server runs on.
+///
+/// Cheap to clone: each part is reference-counted.
+///
+/// ```
+/// use edgemcp::runtime::{Clock, Rng, Runtime, Timer, BoxFuture};
+/// use std::time::Duration;
+///
+/// struct EpochZero;
+/// impl Clock for EpochZero {
+///     fn now_unix_ms(&self) -> u64 { 0 }
+/// }
+/// struct NeverFires;
+/// impl Timer for NeverFires {
+///     fn sleep(&self, _: Duration) -> BoxFuture<'static, ()> {
+///         Box::pin(futures_util::future::pending())
+///     }
+/// }
+/// struct Zeros;
+/// impl Rng for Zeros {
+///     fn fill(&self, buf: &mut [u8]) -> edgemcp::Result<()> { buf.fill(0); Ok(()) }
+/// }
+///
+/// let runtime = Runtime::new(EpochZero, NeverFires, Zeros);
+/// assert_eq!(runtime.now_unix_ms(), 0);
+/// ```
+#[derive(Clone)]
+pub struct Runtime {
+    clock: Arc<dyn Clock>,
+    timer: Arc<dyn Timer>,
+    rng: Arc<dyn Rng>,
+}
+
+impl Runtime {
+    /// Bundles a clock, a timer and a random source.
+    pub fn new(
+        clock: impl Clock + 'static,
+        timer: impl Timer + 'static,
+        rng: impl Rng + 'static,
+    ) -> Self {
+        Runtime {
+            clock: Arc::new(clock),
+            timer: Arc::new(timer),
+            rng: Arc::new(rng),
+        }
+    }
+
+    /// Milliseconds since the Unix epoch, from the host's clock.
+    pub fn now_unix_ms(&self) -> u64 {
+        self.clock.now_unix_ms()
+    }
+
+    /// A future that completes after `duration`, from the host's timer.
+    pub fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
+        self.timer.sleep(duration)
+    }
+
+    /// Fills `buf` with random bytes from the host's source.
+    pub fn fill_random(&self, buf: &mut [u8]) -> crate::Result<()> {
+        self.rng.fill(buf)
+    }
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime").finish_non_exhaustive()
+    }
+}

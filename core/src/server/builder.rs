@@ -1,0 +1,240 @@
+use super::listing::Listing;
+use super::{Server, ServerInner};
+use crate::http::HttpConfig;
+use crate::prompt::Prompt;
+use crate::protocol::Implementation;
+use crate::resource::{Resource, ResourceTemplate};
+use crate::runtime::Runtime;
+use crate::tool::Tool;
+use crate::{Error, Result};
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Collects tools, resources, prompts and settings, then checks and freezes them into a
+/// [`Server`].
+///
+/// Capabilities are derived from what was registered: a server without prompts does not
+/// advertise `prompts`, and `prompts/list` is then an unknown method.
+#[must_use = "a ServerBuilder does nothing until `build` is called"]
+pub struct ServerBuilder {
+    info: Implementation,
+    instructions: Option<String>,
+    http: HttpConfig,
+    page_size: usize,
+    tool_timeout: Duration,
+    list_ttl_ms: u64,
+    tools: Vec<Tool>,
+    resources: Vec<Resource>,
+    templates: Vec<ResourceTemplate>,
+    prompts: Vec<Prompt>,
+}
+
+/// How many entries one list page holds unless [`ServerBuilder::page_size`] says otherwise.
+pub const DEFAULT_PAGE_SIZE: usize = 100;
+/// How long a tool call may run unless [`ServerBuilder::tool_timeout`] or
+/// [`Tool::timeout`] says otherwise.
+pub const DEFAULT_TOOL_TIMEOUT: Duration = Duration::from_secs(30);
+
+impl ServerBuilder {
+    pub(crate) fn new(info: Implementation) -> Self {
+        ServerBuilder {
+            info,
+            instructions: None,
+            http: HttpConfig::default(),
+            page_size: DEFAULT_PAGE_SIZE,
+            tool_timeout: DEFAULT_TOOL_TIMEOUT,
+            list_ttl_ms: 60_000,
+            tools: Vec::new(),
+            resources: Vec::new(),
+            templates: Vec::new(),
+            prompts: Vec::new(),
+        }
+    }
+
+    /// Sets a human-readable title for the server.
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.info.title = Some(title.into());
+        self
+    }
+
+    /// Guidance for the model on how to use this server, sent at initialization.
+    pub fn instructions(mut self, instructions: impl Into<String>) -> Self {
+        self.instructions = Some(instructions.into());
+        self
+    }
+
+    /// Registers a tool.
+    pub fn tool(mut self, tool: Tool) -> Self {
+        self.tools.push(tool);
+        self
+    }
+
+    /// Registers several tools.
+    pub fn tools(mut self, tools: impl IntoIterator<Item = Tool>) -> Self {
+        self.tools.extend(tools);
+        self
+    }
+
+    /// Registers a resource with a fixed URI.
+    pub fn resource(mut self, resource: Resource) -> Self {
+        self.resources.push(resource);
+        self
+    }
+
+    /// Registers a resource template.
+    pub fn resource_template(mut self, template: ResourceTemplate) -> Self {
+        self.templates.push(template);
+        self
+    }
+
+    /// Registers a prompt.
+    pub fn prompt(mut self, prompt: Prompt) -> Self {
+        self.prompts.push(prompt);
+        self
+    }
+
+    /// How many entries one page of `tools/list`, `resources/list`, … holds (at least 1).
+    pub fn page_size(mut self, page_size: usize) -> Self {
+        self.page_size = page_size;
+        self
+    }
+
+    /// The default time limit of one tool call.
+    pub fn tool_timeout(mut self, timeout: Duration) -> Self {
+        self.tool_timeout = timeout;
+        self
+    }
+
+    /// How long stateless (2026-07-28) clients may cache list results, in milliseconds.
+    pub fn list_ttl_ms(mut self, ttl_ms: u64) -> Self {
+        self.list_ttl_ms = ttl_ms;
+        self
+    }
+
+    /// The Streamable HTTP settings: endpoint, allowed origins, body limit.
+    pub fn http(mut self, http: HttpConfig) -> Self {
+        self.http = http;
+        self
+    }
+
+    /// Checks the registrations and freezes them into a server running on `runtime`.
+    ///
+    /// # Errors
+    /// [`ErrorKind::ConfigInvalid`](crate::ErrorKind::ConfigInvalid) when two tools,
+    /// prompts or resources share a name or URI, a tool name has characters MCP does not
+    /// allow, a schema does not describe an object, or the page size is zero.
+    pub fn build(self, runtime: Runtime) -> Result<Server> {
+        if self.page_size == 0 {
+            return Err(Error::config("The page size must be at least 1."));
+        }
+        for tool in &self.tools {
+            check_tool(tool)?;
+        }
+        let tool_index = index(&self.tools, |t| &t.name, "tool")?;
+        let resource_index = index(&self.resources, |r| &r.uri, "resource URI")?;
+        let prompt_index = index(&self.prompts, |p| &p.name, "prompt")?;
+        let capabilities = self.capabilities();
+        Ok(Server {
+            inner: Arc::new(ServerInner {
+                tool_list: Listing::new("tools", &self.tools, Tool::descriptor),
+                resource_list: Listing::new("resources", &self.resources, Resource::descriptor),
+                template_list: Listing::new(
+                    "templates",
+                    &self.templates,
+                    ResourceTemplate::descriptor,
+                ),
+                prompt_list: Listing::new("prompts", &self.prompts, Prompt::descriptor),
+                info: self.info,
+                instructions: self.instructions,
+                runtime,
+                http: self.http,
+                page_size: self.page_size,
+                tool_timeout: self.tool_timeout,
+                list_ttl_ms: self.list_ttl_ms,
+                tools: self.tools,
+                tool_index,
+                resources: self.resources,
+                resource_index,
+                templates: self.templates,
+                prompts: self.prompts,
+                prompt_index,
+                capabilities,
+            }),
+        })
+    }
+
+    fn capabilities(&self) -> Value {
+        let mut caps = Map::new();
+        caps.insert("logging".into(), json!({}));
+        if !self.tools.is_empty() {
+            caps.insert("tools".into(), json!({"listChanged": false}));
+        }
+        if !self.resources.is_empty() || !self.templates.is_empty() {
+            caps.insert(
+                "resources".into(),
+                json!({"subscribe": false, "listChanged": false}),
+            );
+        }
+        if !self.prompts.is_empty() {
+            caps.insert("prompts".into(), json!({"listChanged": false}));
+        }
+        let prompt_completions = self
+            .prompts
+            .iter()
+            .any(|p| p.arguments.iter().any(|a| a.completer.is_some()));
+        let template_completions = self.templates.iter().any(|t| !t.completions.is_empty());
+        if prompt_completions || template_completions {
+            caps.insert("completions".into(), json!({}));
+        }
+        Value::Object(caps)
+    }
+}
+
+fn check_tool(tool: &Tool) -> Result<()> {
+    let name_ok = !tool.name.is_empty()
+        && tool.name.len() <= 128
+        && tool
+            .name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if !name_ok {
+        return Err(Error::config(format!(
+            "Tool name {:?} is invalid: use 1 to 128 letters, digits, `_`, `-` or `.`.",
+            tool.name
+        )));
+    }
+    if tool.input_schema.get("type").and_then(Value::as_str) != Some("object") {
+        return Err(Error::config(format!(
+            "The input schema of tool `{}` must have \"type\": \"object\"; wrap the arguments in a struct.",
+            tool.name
+        )));
+    }
+    if let Some(schema) = &tool.output_schema {
+        if schema.get("type").and_then(Value::as_str) != Some("object") {
+            return Err(Error::config(format!(
+                "The output schema of tool `{}` must have \"type\": \"object\".",
+                tool.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn index<T>(
+    items: &[T],
+    key: impl Fn(&T) -> &String,
+    what: &str,
+) -> Result<HashMap<String, usize>> {
+    let mut map = HashMap::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        if map.insert(key(item).clone(), i).is_some() {
+            return Err(Error::config(format!(
+                "Two registrations share the {what} {:?}; names must be unique.",
+                key(item)
+            )));
+        }
+    }
+    Ok(map)
+}

@@ -1,0 +1,119 @@
+//! What a handler knows about the request it serves, and how it talks back while it runs.
+
+use crate::protocol::{methods, LogLevel, ProtocolVersion};
+use crate::runtime::Runtime;
+use futures_channel::mpsc::UnboundedSender;
+use serde_json::{json, Map, Value};
+use std::sync::{Arc, Mutex};
+
+/// The context of one request, handed to every tool, resource and prompt handler.
+///
+/// Cheap to clone. Progress and log notifications sent through it reach the client only
+/// when the request asked for them (a `progressToken`, a log level) and the transport can
+/// carry them (an SSE response, stdio); otherwise they are dropped without error.
+#[derive(Clone)]
+pub struct RequestContext {
+    inner: Arc<ContextInner>,
+}
+
+struct ContextInner {
+    runtime: Runtime,
+    version: ProtocolVersion,
+    progress_token: Option<Value>,
+    log_level: Option<LogLevel>,
+    sink: Option<UnboundedSender<Value>>,
+    last_progress: Mutex<Option<f64>>,
+}
+
+impl RequestContext {
+    pub(crate) fn new(
+        runtime: Runtime,
+        version: ProtocolVersion,
+        meta: Option<&Map<String, Value>>,
+        log_level: Option<LogLevel>,
+        sink: Option<UnboundedSender<Value>>,
+    ) -> Self {
+        let progress_token = meta
+            .and_then(|m| m.get("progressToken"))
+            .filter(|t| t.is_string() || t.is_i64() || t.is_u64())
+            .cloned();
+        RequestContext {
+            inner: Arc::new(ContextInner {
+                runtime,
+                version,
+                progress_token,
+                log_level,
+                sink,
+                last_progress: Mutex::new(None),
+            }),
+        }
+    }
+
+    /// The host's clock, timer and random source.
+    pub fn runtime(&self) -> &Runtime {
+        &self.inner.runtime
+    }
+
+    /// The revision this request speaks.
+    pub fn protocol_version(&self) -> ProtocolVersion {
+        self.inner.version
+    }
+
+    /// Whether the client asked for progress on this request.
+    pub fn wants_progress(&self) -> bool {
+        self.inner.progress_token.is_some() && self.inner.sink.is_some()
+    }
+
+    /// Reports progress. `progress` must grow from call to call; values that do not are
+    /// dropped, as the protocol requires.
+    pub fn progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) {
+        let (Some(token), Some(sink)) = (&self.inner.progress_token, &self.inner.sink) else {
+            return;
+        };
+        if let Ok(mut last) = self.inner.last_progress.lock() {
+            if last.is_some_and(|last| progress <= last) {
+                return;
+            }
+            *last = Some(progress);
+        }
+        let mut params = Map::new();
+        params.insert("progressToken".into(), token.clone());
+        params.insert("progress".into(), json!(progress));
+        if let Some(total) = total {
+            params.insert("total".into(), json!(total));
+        }
+        if let Some(message) = message {
+            params.insert("message".into(), json!(message));
+        }
+        let _ = sink.unbounded_send(notification(methods::NOTIFICATION_PROGRESS, params));
+    }
+
+    /// Sends a log message, if the client asked for this level or a lower one.
+    pub fn log(&self, level: LogLevel, logger: Option<&str>, data: Value) {
+        let (Some(min), Some(sink)) = (self.inner.log_level, &self.inner.sink) else {
+            return;
+        };
+        if level < min {
+            return;
+        }
+        let mut params = Map::new();
+        params.insert("level".into(), json!(level));
+        if let Some(logger) = logger {
+            params.insert("logger".into(), json!(logger));
+        }
+        params.insert("data".into(), data);
+        let _ = sink.unbounded_send(notification(methods::NOTIFICATION_MESSAGE, params));
+    }
+}
+
+fn notification(method: &str, params: Map<String, Value>) -> Value {
+    json!({"jsonrpc": "2.0", "method": method, "params": params})
+}
+
+impl std::fmt::Debug for RequestContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestContext")
+            .field("version", &self.inner.version)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,613 @@
+//! Method routing: one parsed message in, at most one response out.
+
+use super::resolve::resolve_version;
+use super::{RequestContext, Server};
+use crate::jsonrpc::{
+    describe, ErrorObject, Incoming, Message, Request, RequestId, Response, INVALID_PARAMS,
+    INVALID_REQUEST,
+};
+use crate::prompt::{PromptArgs, MAX_COMPLETIONS};
+use crate::protocol::{methods, LogLevel, ProtocolVersion, META_LOG_LEVEL, META_SERVER_INFO};
+use crate::tool::validate::validate;
+use crate::tool::ToolResult;
+use crate::{Error, ErrorKind};
+use futures_channel::mpsc::UnboundedSender;
+use futures_util::future::{self, Either};
+use serde_json::{json, Map, Value};
+
+/// A response and the HTTP status a Streamable HTTP host should send it with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    /// The JSON-RPC response.
+    pub response: Response,
+    /// 200 for results and most errors; 400 or 404 where the revision asks for it.
+    pub http_status: u16,
+}
+
+/// What a body of messages produced.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Only notifications or client responses: nothing to send back (HTTP 202).
+    Accepted,
+    /// One response.
+    One(Reply),
+    /// The responses to a batch, in order.
+    Batch(Vec<Response>),
+}
+
+/// A failed request: the error object and its HTTP status.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    error: ErrorObject,
+    status: u16,
+}
+
+impl Failure {
+    pub(crate) fn bad_request(error: ErrorObject) -> Self {
+        Failure { error, status: 400 }
+    }
+
+    fn rpc(error: ErrorObject) -> Self {
+        Failure { error, status: 200 }
+    }
+
+    fn invalid_params(message: impl Into<String>) -> Self {
+        Failure::rpc(ErrorObject::new(INVALID_PARAMS, message))
+    }
+
+    pub(crate) fn into_reply(self, id: Option<RequestId>) -> Reply {
+        Reply {
+            response: Response::error(id, self.error),
+            http_status: self.status,
+        }
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(err: Error) -> Self {
+        Failure::rpc(ErrorObject::from(err))
+    }
+}
+
+type Params = Map<String, Value>;
+type Sink = Option<UnboundedSender<Value>>;
+
+impl Server {
+    /// Handles a parsed body: one message or a batch.
+    ///
+    /// `transport` is the revision the transport already knows (the HTTP
+    /// `MCP-Protocol-Version` header, the revision negotiated on stdio), if any. A batch is
+    /// refused with `-32600` unless that revision allows batches.
+    pub async fn handle_incoming(
+        &self,
+        incoming: Incoming,
+        transport: Option<ProtocolVersion>,
+    ) -> Outcome {
+        match incoming {
+            Incoming::Single(Err(response)) => Outcome::One(Reply {
+                response,
+                http_status: 400,
+            }),
+            Incoming::Single(Ok(message)) => {
+                match self.handle_message(message, transport, None).await {
+                    Some(reply) => Outcome::One(reply),
+                    None => Outcome::Accepted,
+                }
+            }
+            Incoming::Batch(items) => {
+                let version = transport.unwrap_or(ProtocolVersion::HTTP_DEFAULT);
+                if !version.allows_batches() || items.is_empty() {
+                    let why = if items.is_empty() {
+                        "An empty batch is not a valid request.".to_owned()
+                    } else {
+                        format!("Protocol version {version} does not allow batches; send one JSON-RPC message per request.")
+                    };
+                    return Outcome::One(
+                        Failure::bad_request(ErrorObject::new(INVALID_REQUEST, why))
+                            .into_reply(None),
+                    );
+                }
+                let replies = future::join_all(items.into_iter().map(|item| async move {
+                    match item {
+                        Err(response) => Some(response),
+                        Ok(Message::Request(req)) if req.method == methods::INITIALIZE => {
+                            Some(Response::error(
+                                Some(req.id),
+                                ErrorObject::new(
+                                    INVALID_REQUEST,
+                                    "`initialize` must not be part of a batch.",
+                                ),
+                            ))
+                        }
+                        Ok(message) => self
+                            .handle_message(message, transport, None)
+                            .await
+                            .map(|reply| reply.response),
+                    }
+                }))
+                .await;
+                let responses: Vec<Response> = replies.into_iter().flatten().collect();
+                if responses.is_empty() {
+                    Outcome::Accepted
+                } else {
+                    Outcome::Batch(responses)
+                }
+            }
+        }
+    }
+
+    /// Handles one message. Notifications and client responses get `None`.
+    ///
+    /// `sink`, when given, receives progress and log notifications while the request runs;
+    /// a transport that cannot carry them passes `None`.
+    pub async fn handle_message(
+        &self,
+        message: Message,
+        transport: Option<ProtocolVersion>,
+        sink: Option<UnboundedSender<Value>>,
+    ) -> Option<Reply> {
+        match message {
+            Message::Request(req) => Some(self.handle_request(req, transport, sink).await),
+            // Notifications need no answer: `initialized` changes nothing on a stateless
+            // server, and `cancelled` is carried by the transport dropping the request.
+            Message::Notification(_) | Message::Response => None,
+        }
+    }
+
+    /// Handles one request whose revision is not yet known.
+    pub async fn handle_request(
+        &self,
+        req: Request,
+        transport: Option<ProtocolVersion>,
+        sink: Sink,
+    ) -> Reply {
+        match resolve_version(&req, transport) {
+            Ok(version) => self.dispatch(req, version, sink).await,
+            Err(failure) => failure.into_reply(Some(req.id)),
+        }
+    }
+
+    /// Handles one request whose revision is known.
+    pub(crate) async fn dispatch(
+        &self,
+        req: Request,
+        version: ProtocolVersion,
+        sink: Sink,
+    ) -> Reply {
+        let Request { id, method, params } = req;
+        match self.call(&method, params, version, sink).await {
+            Ok(result) => Reply {
+                response: Response::result(id, self.finish(result, &method, version)),
+                http_status: 200,
+            },
+            Err(failure) => failure.into_reply(Some(id)),
+        }
+    }
+
+    async fn call(
+        &self,
+        method: &str,
+        params: Params,
+        version: ProtocolVersion,
+        sink: Sink,
+    ) -> Result<Params, Failure> {
+        let inner = &self.inner;
+        let stateless = version.is_stateless();
+        let caps = &inner.capabilities;
+        let offered = |capability: &str| caps.get(capability).is_some();
+        match method {
+            methods::INITIALIZE if !stateless => self.initialize(&params),
+            methods::PING if !stateless => Ok(Map::new()),
+            methods::LOGGING_SET_LEVEL if !stateless => {
+                // Stateless: there is no session to remember the level in. Clients opt in
+                // per request with `_meta` instead; the call is accepted for compatibility.
+                match params.get("level").and_then(LogLevel::from_value) {
+                    Some(_) => Ok(Map::new()),
+                    None => Err(Failure::invalid_params(
+                        "`level` must be one of debug, info, notice, warning, error, critical, alert, emergency.",
+                    )),
+                }
+            }
+            methods::SERVER_DISCOVER if stateless => Ok(self.discover()),
+            methods::TOOLS_LIST if offered("tools") => Ok(inner.tool_list.page(
+                "tools",
+                &params,
+                version.has_structured_output(),
+                inner.page_size,
+            )?),
+            methods::TOOLS_CALL if offered("tools") => {
+                let cx = self.context(&params, version, sink)?;
+                self.call_tool(params, cx).await
+            }
+            methods::RESOURCES_LIST if offered("resources") => Ok(inner.resource_list.page(
+                "resources",
+                &params,
+                version.has_titles(),
+                inner.page_size,
+            )?),
+            methods::RESOURCES_TEMPLATES_LIST if offered("resources") => {
+                Ok(inner.template_list.page(
+                    "resourceTemplates",
+                    &params,
+                    version.has_titles(),
+                    inner.page_size,
+                )?)
+            }
+            methods::RESOURCES_READ if offered("resources") => {
+                let cx = self.context(&params, version, sink)?;
+                self.read_resource(&params, cx).await
+            }
+            methods::PROMPTS_LIST if offered("prompts") => Ok(inner.prompt_list.page(
+                "prompts",
+                &params,
+                version.has_titles(),
+                inner.page_size,
+            )?),
+            methods::PROMPTS_GET if offered("prompts") => {
+                let cx = self.context(&params, version, sink)?;
+                self.get_prompt(params, cx).await
+            }
+            methods::COMPLETION_COMPLETE if offered("completions") => self.complete(&params),
+            _ => {
+                let status = if stateless { 404 } else { 200 };
+                Err(Failure {
+                    error: ErrorObject::new(
+                        crate::jsonrpc::METHOD_NOT_FOUND,
+                        format!("Method not found: {method} is not offered by this server in protocol version {version}."),
+                    ),
+                    status,
+                })
+            }
+        }
+    }
+
+    fn context(
+        &self,
+        params: &Params,
+        version: ProtocolVersion,
+        sink: Sink,
+    ) -> Result<RequestContext, Failure> {
+        let meta = params.get("_meta").and_then(Value::as_object);
+        let log_level = match meta.and_then(|m| m.get(META_LOG_LEVEL)) {
+            None => None,
+            Some(level) => Some(LogLevel::from_value(level).ok_or_else(|| {
+                Failure::invalid_params(format!(
+                    "`_meta.{META_LOG_LEVEL}` is not a log level: {}.",
+                    describe(level)
+                ))
+            })?),
+        };
+        Ok(RequestContext::new(
+            self.inner.runtime.clone(),
+            version,
+            meta,
+            log_level,
+            sink,
+        ))
+    }
+
+    /// Adds what every result of a stateless revision carries.
+    fn finish(&self, mut result: Params, method: &str, version: ProtocolVersion) -> Value {
+        if version.has_result_type() {
+            result.insert("resultType".into(), json!("complete"));
+            let mut meta = Map::new();
+            meta.insert(META_SERVER_INFO.into(), json!(self.inner.info));
+            result.insert("_meta".into(), Value::Object(meta));
+            match method {
+                methods::SERVER_DISCOVER
+                | methods::TOOLS_LIST
+                | methods::PROMPTS_LIST
+                | methods::RESOURCES_LIST
+                | methods::RESOURCES_TEMPLATES_LIST => {
+                    result.insert("ttlMs".into(), json!(self.inner.list_ttl_ms));
+                    result.insert("cacheScope".into(), json!("public"));
+                }
+                // Contents may depend on the caller and change at any time.
+                methods::RESOURCES_READ => {
+                    result.insert("ttlMs".into(), json!(0));
+                    result.insert("cacheScope".into(), json!("private"));
+                }
+                _ => {}
+            }
+        }
+        Value::Object(result)
+    }
+
+    fn initialize(&self, params: &Params) -> Result<Params, Failure> {
+        let requested = match params.get("protocolVersion") {
+            Some(Value::String(v)) => v,
+            other => {
+                return Err(Failure::invalid_params(format!(
+                    "`protocolVersion` must be a string such as \"{}\", received {}.",
+                    ProtocolVersion::LATEST_SESSION,
+                    other.map_or_else(|| "nothing".to_owned(), describe)
+                )))
+            }
+        };
+        let version = ProtocolVersion::negotiate(requested);
+        let mut info = json!(self.inner.info);
+        if !version.has_titles() {
+            if let Some(info) = info.as_object_mut() {
+                info.remove("title");
+            }
+        }
+        let mut out = Map::new();
+        out.insert("protocolVersion".into(), json!(version.as_str()));
+        out.insert("capabilities".into(), self.inner.capabilities.clone());
+        out.insert("serverInfo".into(), info);
+        if let Some(instructions) = &self.inner.instructions {
+            out.insert("instructions".into(), json!(instructions));
+        }
+        Ok(out)
+    }
+
+    fn discover(&self) -> Params {
+        let mut out = Map::new();
+        let versions: Vec<&str> = ProtocolVersion::ALL
+            .iter()
+            .rev()
+            .map(|v| v.as_str())
+            .collect();
+        out.insert("supportedVersions".into(), json!(versions));
+        out.insert("capabilities".into(), self.inner.capabilities.clone());
+        if let Some(instructions) = &self.inner.instructions {
+            out.insert("instructions".into(), json!(instructions));
+        }
+        out
+    }
+
+    async fn call_tool(&self, mut params: Params, cx: RequestContext) -> Result<Params, Failure> {
+        let name = match params.get("name") {
+            Some(Value::String(name)) => name.clone(),
+            other => {
+                return Err(Failure::invalid_params(format!(
+                    "`name` must be the name of a tool, received {}.",
+                    other.map_or_else(|| "nothing".to_owned(), describe)
+                )))
+            }
+        };
+        let Some(tool) = self
+            .inner
+            .tool_index
+            .get(&name)
+            .map(|&i| &self.inner.tools[i])
+        else {
+            return Err(Failure::invalid_params(format!(
+                "Unknown tool: {name}. Call tools/list to see the tools this server offers."
+            )));
+        };
+        let args = match params.remove("arguments") {
+            None | Some(Value::Null) => Value::Object(Map::new()),
+            Some(args @ Value::Object(_)) => args,
+            Some(other) => {
+                return Err(Failure::invalid_params(format!(
+                    "`arguments` must be an object, received {}.",
+                    describe(&other)
+                )))
+            }
+        };
+        let structured = cx.protocol_version().has_structured_output();
+        let problems = validate(&tool.input_schema, &args);
+        if !problems.is_empty() {
+            let message = format!(
+                "Invalid arguments for tool `{name}`: {}.",
+                problems.join("; ")
+            );
+            return Ok(as_params(ToolResult::error(message).into_value(structured)));
+        }
+        let limit = tool.timeout.unwrap_or(self.inner.tool_timeout);
+        let sleep = cx.runtime().sleep(limit);
+        let call = tool.handler.call(args, cx);
+        let result = match future::select(call, sleep).await {
+            Either::Left((Ok(result), _)) => result,
+            Either::Left((Err(err), _)) => ToolResult::error(err.to_string()),
+            Either::Right(((), _)) => ToolResult::error(format!(
+                "Tool `{name}` did not finish within {} ms and was stopped; try a smaller request.",
+                limit.as_millis()
+            )),
+        };
+        Ok(as_params(result.into_value(structured)))
+    }
+
+    async fn read_resource(&self, params: &Params, cx: RequestContext) -> Result<Params, Failure> {
+        let version = cx.protocol_version();
+        let uri = match params.get("uri") {
+            Some(Value::String(uri)) => uri.clone(),
+            other => {
+                return Err(Failure::invalid_params(format!(
+                    "`uri` must be a string, received {}.",
+                    other.map_or_else(|| "nothing".to_owned(), describe)
+                )))
+            }
+        };
+        let inner = &self.inner;
+        let read = if let Some(&i) = inner.resource_index.get(&uri) {
+            inner.resources[i]
+                .read
+                .read(uri.clone(), Default::default(), cx)
+        } else if let Some((template, vars)) = inner
+            .templates
+            .iter()
+            .find_map(|t| t.template.matches(&uri).map(|vars| (t, vars)))
+        {
+            template.read.read(uri.clone(), vars, cx)
+        } else {
+            return Err(resource_not_found(&uri, version));
+        };
+        match read.await {
+            Ok(contents) if !contents.is_empty() => {
+                let mut out = Map::new();
+                out.insert("contents".into(), json!(contents));
+                Ok(out)
+            }
+            Ok(_) => Err(resource_not_found(&uri, version)),
+            Err(err) if err.kind() == ErrorKind::NotFound => Err(resource_not_found(&uri, version)),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    async fn get_prompt(&self, params: Params, cx: RequestContext) -> Result<Params, Failure> {
+        let version = cx.protocol_version();
+        let name = match params.get("name") {
+            Some(Value::String(name)) => name,
+            other => {
+                return Err(Failure::invalid_params(format!(
+                    "`name` must be the name of a prompt, received {}.",
+                    other.map_or_else(|| "nothing".to_owned(), describe)
+                )))
+            }
+        };
+        let Some(prompt) = self
+            .inner
+            .prompt_index
+            .get(name)
+            .map(|&i| &self.inner.prompts[i])
+        else {
+            return Err(Failure::invalid_params(format!(
+                "Unknown prompt: {name}. Call prompts/list to see the prompts this server offers."
+            )));
+        };
+        let mut args = PromptArgs::new();
+        match params.get("arguments") {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(given)) => {
+                for (key, value) in given {
+                    let Value::String(text) = value else {
+                        return Err(Failure::invalid_params(format!(
+                            "Prompt argument `{key}` must be a string, received {}.",
+                            describe(value)
+                        )));
+                    };
+                    args.insert(key.clone(), text.clone());
+                }
+            }
+            Some(other) => {
+                return Err(Failure::invalid_params(format!(
+                    "`arguments` must be an object of strings, received {}.",
+                    describe(other)
+                )))
+            }
+        }
+        if let Some(missing) = prompt
+            .arguments
+            .iter()
+            .find(|a| a.required && !args.contains_key(&a.name))
+        {
+            return Err(Failure::invalid_params(format!(
+                "Prompt `{name}` needs the argument `{}`, which is missing.",
+                missing.name
+            )));
+        }
+        let messages = prompt.handler.render(args, cx).await?;
+        let structured = version.has_structured_output();
+        let messages: Vec<Value> = messages
+            .into_iter()
+            .map(|m| {
+                let content = ToolResult::content(vec![m.content]).into_value(structured);
+                let block = content
+                    .get("content")
+                    .and_then(|c| c.get(0))
+                    .cloned()
+                    .unwrap_or(Value::Null);
+                json!({"role": m.role, "content": block})
+            })
+            .collect();
+        let mut out = Map::new();
+        if let Some(description) = &prompt.description {
+            out.insert("description".into(), json!(description));
+        }
+        out.insert("messages".into(), Value::Array(messages));
+        Ok(out)
+    }
+
+    fn complete(&self, params: &Params) -> Result<Params, Failure> {
+        let reference = params
+            .get("ref")
+            .and_then(Value::as_object)
+            .ok_or_else(|| {
+                Failure::invalid_params(
+                    "`ref` must be an object such as {\"type\": \"ref/prompt\", \"name\": \"…\"}.",
+                )
+            })?;
+        let argument = params.get("argument").and_then(Value::as_object);
+        let (Some(arg_name), Some(partial)) = (
+            argument.and_then(|a| a.get("name")).and_then(Value::as_str),
+            argument
+                .and_then(|a| a.get("value"))
+                .and_then(Value::as_str),
+        ) else {
+            return Err(Failure::invalid_params(
+                "`argument` must be an object with string members `name` and `value`.",
+            ));
+        };
+        let inner = &self.inner;
+        let completer = match reference.get("type").and_then(Value::as_str) {
+            Some("ref/prompt") => {
+                let name = reference
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                let prompt = inner
+                    .prompt_index
+                    .get(name)
+                    .map(|&i| &inner.prompts[i])
+                    .ok_or_else(|| Failure::invalid_params(format!("Unknown prompt: {name}.")))?;
+                prompt
+                    .arguments
+                    .iter()
+                    .find(|a| a.name == arg_name)
+                    .and_then(|a| a.completer.clone())
+            }
+            Some("ref/resource") => {
+                let uri = reference
+                    .get("uri")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                let template = inner
+                    .templates
+                    .iter()
+                    .find(|t| t.template.as_str() == uri)
+                    .ok_or_else(|| {
+                        Failure::invalid_params(format!("Unknown resource template: {uri}."))
+                    })?;
+                template
+                    .completions
+                    .iter()
+                    .find(|(var, _)| var == arg_name)
+                    .map(|(_, c)| c.clone())
+            }
+            other => {
+                return Err(Failure::invalid_params(format!(
+                    "`ref.type` must be \"ref/prompt\" or \"ref/resource\", received {}.",
+                    other.map_or_else(|| "nothing".to_owned(), |t| format!("{t:?}"))
+                )))
+            }
+        };
+        let mut values = completer.map(|c| c.complete(partial)).unwrap_or_default();
+        let total = values.len();
+        values.truncate(MAX_COMPLETIONS);
+        let mut out = Map::new();
+        out.insert(
+            "completion".into(),
+            json!({"values": values, "total": total, "hasMore": total > MAX_COMPLETIONS}),
+        );
+        Ok(out)
+    }
+}
+
+fn resource_not_found(uri: &str, version: ProtocolVersion) -> Failure {
+    Failure::rpc(
+        ErrorObject::new(
+            version.resource_not_found_code(),
+            format!("Resource not found: {uri}. Call resources/list or resources/templates/list to see what exists."),
+        )
+        .with_data(json!({"uri": uri})),
+    )
+}
+
+fn as_params(value: Value) -> Params {
+    match value {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}

@@ -1,0 +1,67 @@
+//! Precomputed list pages: descriptors are rendered once, at build time.
+
+use crate::util::{decode_cursor, encode_cursor};
+use crate::{Error, Result};
+use serde_json::{Map, Value};
+
+/// The descriptors of one list, in the two shapes the revisions need.
+pub(crate) struct Listing {
+    /// The name inside cursors, so a cursor only works for its own list.
+    name: &'static str,
+    /// Without the fields 2025-06-18 added (`title`, `outputSchema`).
+    legacy: Vec<Value>,
+    /// With every field.
+    modern: Vec<Value>,
+}
+
+impl Listing {
+    pub(crate) fn new<T>(
+        name: &'static str,
+        items: &[T],
+        render: impl Fn(&T, bool) -> Value,
+    ) -> Self {
+        Listing {
+            name,
+            legacy: items.iter().map(|item| render(item, false)).collect(),
+            modern: items.iter().map(|item| render(item, true)).collect(),
+        }
+    }
+
+    /// One page, as `{<key>: [...], nextCursor?}`.
+    pub(crate) fn page(
+        &self,
+        key: &str,
+        params: &Map<String, Value>,
+        modern: bool,
+        page_size: usize,
+    ) -> Result<Map<String, Value>> {
+        let items = if modern { &self.modern } else { &self.legacy };
+        let start = match params.get("cursor") {
+            None | Some(Value::Null) => 0,
+            Some(Value::String(cursor)) => decode_cursor(self.name, cursor)
+                .filter(|offset| *offset <= items.len())
+                .ok_or_else(|| {
+                    Error::invalid_params(format!(
+                        "The cursor {cursor:?} is not one this server issued for {}; start again without a cursor.",
+                        self.name
+                    ))
+                })?,
+            Some(other) => {
+                return Err(Error::invalid_params(format!(
+                    "`cursor` must be a string, received {}.",
+                    crate::jsonrpc::describe(other)
+                )))
+            }
+        };
+        let end = start.saturating_add(page_size).min(items.len());
+        let mut out = Map::new();
+        out.insert(key.to_owned(), Value::Array(items[start..end].to_vec()));
+        if end < items.len() {
+            out.insert(
+                "nextCursor".into(),
+                Value::String(encode_cursor(self.name, end)),
+            );
+        }
+        Ok(out)
+    }
+}

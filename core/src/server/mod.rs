@@ -1,0 +1,123 @@
+//! The server: what was registered, and how requests reach it.
+
+mod builder;
+mod context;
+mod dispatch;
+mod listing;
+mod resolve;
+
+pub use builder::{ServerBuilder, DEFAULT_PAGE_SIZE, DEFAULT_TOOL_TIMEOUT};
+pub use context::RequestContext;
+pub use dispatch::{Outcome, Reply};
+
+use crate::http::HttpConfig;
+use crate::prompt::Prompt;
+use crate::protocol::Implementation;
+use crate::resource::{Resource, ResourceTemplate};
+use crate::runtime::Runtime;
+use crate::tool::Tool;
+use listing::Listing;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// An MCP server: tools, resources and prompts behind one dispatcher.
+///
+/// Build it once per process or isolate with [`Server::builder`] and share it: it is
+/// cheap to clone, and everything that can be computed ahead (schemas, list pages,
+/// capabilities) was computed when it was built.
+///
+/// ```
+/// use edgemcp::{Server, Tool, ToolResult, runtime::Runtime};
+/// use serde_json::json;
+///
+/// let server = Server::builder("demo", "1.0.0")
+///     .tool(Tool::untyped("hello", "Says hello.", json!({"type": "object"}), |_, _| async {
+///         Ok(ToolResult::text("hello"))
+///     }))
+///     .build(Runtime::for_tests(0))
+///     .unwrap();
+/// assert_eq!(server.info().name, "demo");
+/// ```
+#[derive(Clone)]
+pub struct Server {
+    inner: Arc<ServerInner>,
+}
+
+pub(crate) struct ServerInner {
+    pub(crate) info: Implementation,
+    pub(crate) instructions: Option<String>,
+    pub(crate) runtime: Runtime,
+    pub(crate) http: HttpConfig,
+    pub(crate) page_size: usize,
+    pub(crate) tool_timeout: Duration,
+    pub(crate) list_ttl_ms: u64,
+    pub(crate) tools: Vec<Tool>,
+    pub(crate) tool_index: HashMap<String, usize>,
+    pub(crate) tool_list: Listing,
+    pub(crate) resources: Vec<Resource>,
+    pub(crate) resource_index: HashMap<String, usize>,
+    pub(crate) resource_list: Listing,
+    pub(crate) templates: Vec<ResourceTemplate>,
+    pub(crate) template_list: Listing,
+    pub(crate) prompts: Vec<Prompt>,
+    pub(crate) prompt_index: HashMap<String, usize>,
+    pub(crate) prompt_list: Listing,
+    pub(crate) capabilities: Value,
+}
+
+impl Server {
+    /// Starts building a server that introduces itself with `name` and `version`.
+    pub fn builder(name: impl Into<String>, version: impl Into<String>) -> ServerBuilder {
+        ServerBuilder::new(Implementation::new(name, version))
+    }
+
+    /// The server's name and version.
+    pub fn info(&self) -> &Implementation {
+        &self.inner.info
+    }
+
+    /// The HTTP settings the server was built with.
+    pub fn http_config(&self) -> &HttpConfig {
+        &self.inner.http
+    }
+
+    /// The runtime the server was built with.
+    pub fn runtime(&self) -> &Runtime {
+        &self.inner.runtime
+    }
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("info", &self.inner.info)
+            .field("tools", &self.inner.tools.len())
+            .field("resources", &self.inner.resources.len())
+            .field("templates", &self.inner.templates.len())
+            .field("prompts", &self.inner.prompts.len())
+            .finish()
+    }
+}
+
+/// The revision of `req`, or the error reply that refuses it.
+pub(crate) fn resolve_request(
+    req: &crate::jsonrpc::Request,
+    transport: Option<crate::protocol::ProtocolVersion>,
+) -> Result<crate::protocol::ProtocolVersion, Reply> {
+    resolve::resolve_version(req, transport).map_err(|f| f.into_reply(Some(req.id.clone())))
+}
+
+/// The -32022 reply for a revision this server does not speak.
+pub(crate) fn unsupported_version_reply(requested: &str) -> Reply {
+    resolve::unsupported_version(requested).into_reply(None)
+}
+
+/// The -32020 reply for headers that disagree with the body.
+pub(crate) fn header_mismatch_reply(
+    id: Option<crate::jsonrpc::RequestId>,
+    message: String,
+) -> Reply {
+    resolve::header_mismatch(message).into_reply(id)
+}

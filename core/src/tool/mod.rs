@@ -1,0 +1,174 @@
+//! Tools: what a model can call.
+//!
+//! A [`Tool`] is a descriptor (name, description, schemas, annotations) plus a handler.
+//! [`Tool::typed`] derives both schemas from Rust types; [`Tool::untyped`] takes a JSON
+//! Schema and a closure over raw JSON for tools whose shape is only known at run time.
+
+mod result;
+mod typed;
+pub(crate) mod validate;
+
+pub use result::ToolResult;
+
+use crate::protocol::ToolAnnotations;
+use crate::runtime::{BoxFuture, MaybeSend, MaybeSync};
+use crate::{RequestContext, Result};
+use serde_json::{Map, Value};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The object-safe handler behind every tool.
+pub(crate) trait ToolHandler: MaybeSend + MaybeSync {
+    fn call(&self, args: Value, cx: RequestContext) -> BoxFuture<'static, Result<ToolResult>>;
+}
+
+/// A tool: its descriptor and its handler.
+///
+/// ```
+/// use edgemcp::{Tool, ToolResult, protocol::ToolAnnotations};
+/// use serde_json::json;
+///
+/// let echo = Tool::untyped(
+///     "echo",
+///     "Returns its `text` argument.",
+///     json!({"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]}),
+///     |args, _cx| async move {
+///         Ok(ToolResult::text(args["text"].as_str().unwrap_or_default()))
+///     },
+/// )
+/// .annotations(ToolAnnotations::read_only());
+/// assert_eq!(echo.name(), "echo");
+/// ```
+#[derive(Clone)]
+pub struct Tool {
+    pub(crate) name: String,
+    pub(crate) title: Option<String>,
+    pub(crate) description: String,
+    pub(crate) input_schema: Arc<Value>,
+    pub(crate) output_schema: Option<Arc<Value>>,
+    pub(crate) annotations: Option<ToolAnnotations>,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) handler: Arc<dyn ToolHandler>,
+}
+
+impl Tool {
+    /// A tool whose arguments are any JSON object checked against `input_schema`.
+    ///
+    /// The handler receives the arguments only after they pass the schema check, so it may
+    /// rely on required fields and types being present. A handler error becomes an
+    /// `isError` result carrying the error's message.
+    pub fn untyped<F, Fut>(
+        name: impl Into<String>,
+        description: impl Into<String>,
+        input_schema: Value,
+        handler: F,
+    ) -> Tool
+    where
+        F: Fn(Value, RequestContext) -> Fut + MaybeSend + MaybeSync + 'static,
+        Fut: Future<Output = Result<ToolResult>> + MaybeSend + 'static,
+    {
+        Tool::from_handler(
+            name,
+            description,
+            input_schema,
+            None,
+            Arc::new(FnHandler(handler)),
+        )
+    }
+
+    pub(crate) fn from_handler(
+        name: impl Into<String>,
+        description: impl Into<String>,
+        input_schema: Value,
+        output_schema: Option<Value>,
+        handler: Arc<dyn ToolHandler>,
+    ) -> Tool {
+        Tool {
+            name: name.into(),
+            title: None,
+            description: description.into(),
+            input_schema: Arc::new(input_schema),
+            output_schema: output_schema.map(Arc::new),
+            annotations: None,
+            timeout: None,
+            handler,
+        }
+    }
+
+    /// The tool's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Sets a human-readable title.
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Sets the behaviour hints clients see.
+    pub fn annotations(mut self, annotations: ToolAnnotations) -> Self {
+        self.annotations = Some(annotations);
+        self
+    }
+
+    /// Declares the JSON Schema of the tool's `structuredContent`. Must describe an object.
+    pub fn output_schema(mut self, schema: Value) -> Self {
+        self.output_schema = Some(Arc::new(schema));
+        self
+    }
+
+    /// Overrides the server's per-call time limit for this tool.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The descriptor as `tools/list` shows it; `full` adds the fields of 2025-06-18 on.
+    pub(crate) fn descriptor(&self, full: bool) -> Value {
+        let mut out = Map::new();
+        out.insert("name".into(), Value::String(self.name.clone()));
+        if full {
+            if let Some(title) = &self.title {
+                out.insert("title".into(), Value::String(title.clone()));
+            }
+        }
+        out.insert(
+            "description".into(),
+            Value::String(self.description.clone()),
+        );
+        out.insert("inputSchema".into(), (*self.input_schema).clone());
+        if full {
+            if let Some(schema) = &self.output_schema {
+                out.insert("outputSchema".into(), (**schema).clone());
+            }
+        }
+        if let Some(annotations) = &self.annotations {
+            if let Ok(value) = serde_json::to_value(annotations) {
+                out.insert("annotations".into(), value);
+            }
+        }
+        Value::Object(out)
+    }
+}
+
+impl std::fmt::Debug for Tool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tool")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+struct FnHandler<F>(F);
+
+impl<F, Fut> ToolHandler for FnHandler<F>
+where
+    F: Fn(Value, RequestContext) -> Fut + MaybeSend + MaybeSync + 'static,
+    Fut: Future<Output = Result<ToolResult>> + MaybeSend + 'static,
+{
+    fn call(&self, args: Value, cx: RequestContext) -> BoxFuture<'static, Result<ToolResult>> {
+        Box::pin((self.0)(args, cx))
+    }
+}

@@ -1,0 +1,123 @@
+use super::{Tool, ToolHandler, ToolResult};
+use crate::runtime::{BoxFuture, MaybeSend, MaybeSync};
+use crate::{Error, RequestContext, Result};
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+impl Tool {
+    /// A tool from an async function of typed input to typed output.
+    ///
+    /// `inputSchema` is derived from `I` and `outputSchema` from `O`; when `O` is an
+    /// object, results carry it as `structuredContent` plus its JSON text as a fallback
+    /// for clients that read only text. Arguments that do not fit `I` become an `isError`
+    /// result naming the field; a handler error becomes an `isError` result with its message.
+    ///
+    /// ```
+    /// use edgemcp::{Tool, Result};
+    /// use schemars::JsonSchema;
+    /// use serde::{Deserialize, Serialize};
+    ///
+    /// #[derive(Deserialize, JsonSchema)]
+    /// struct AddArgs { a: i64, b: i64 }
+    ///
+    /// #[derive(Serialize, JsonSchema)]
+    /// struct Sum { sum: i64 }
+    ///
+    /// let add = Tool::typed("add", "Adds two integers.", |args: AddArgs, _cx| async move {
+    ///     Ok::<_, edgemcp::Error>(Sum { sum: args.a + args.b })
+    /// });
+    /// assert_eq!(add.name(), "add");
+    /// ```
+    pub fn typed<I, O, F, Fut>(
+        name: impl Into<String>,
+        description: impl Into<String>,
+        handler: F,
+    ) -> Tool
+    where
+        I: DeserializeOwned + JsonSchema + 'static,
+        O: Serialize + JsonSchema + 'static,
+        F: Fn(I, RequestContext) -> Fut + MaybeSend + MaybeSync + 'static,
+        Fut: Future<Output = Result<O>> + MaybeSend + 'static,
+    {
+        let input_schema = schema_of::<I>();
+        let output_schema = Some(schema_of::<O>()).filter(is_object_schema);
+        let structured = output_schema.is_some();
+        let handler = TypedHandler {
+            handler,
+            structured,
+            types: PhantomData::<fn(I) -> O>,
+        };
+        Tool::from_handler(
+            name,
+            description,
+            input_schema,
+            output_schema,
+            Arc::new(handler),
+        )
+    }
+}
+
+/// The JSON Schema of `T`, without the `$schema` marker tools do not need.
+pub(crate) fn schema_of<T: JsonSchema>() -> Value {
+    let generator = schemars::generate::SchemaSettings::draft2020_12().into_generator();
+    let mut schema = generator.into_root_schema_for::<T>().to_value();
+    if let Some(object) = schema.as_object_mut() {
+        object.remove("$schema");
+    }
+    schema
+}
+
+fn is_object_schema(schema: &Value) -> bool {
+    schema.get("type").and_then(Value::as_str) == Some("object")
+}
+
+struct TypedHandler<F, T> {
+    handler: F,
+    structured: bool,
+    types: PhantomData<T>,
+}
+
+impl<I, O, F, Fut> ToolHandler for TypedHandler<F, fn(I) -> O>
+where
+    I: DeserializeOwned + 'static,
+    O: Serialize + 'static,
+    F: Fn(I, RequestContext) -> Fut + MaybeSend + MaybeSync + 'static,
+    Fut: Future<Output = Result<O>> + MaybeSend + 'static,
+{
+    fn call(&self, args: Value, cx: RequestContext) -> BoxFuture<'static, Result<ToolResult>> {
+        let input: I = match serde_path_to_error::deserialize(args) {
+            Ok(input) => input,
+            Err(err) => {
+                let path = err.path().to_string();
+                let message = if path == "." {
+                    format!("arguments: {}", err.inner())
+                } else {
+                    format!("argument `{path}`: {}", err.inner())
+                };
+                return Box::pin(std::future::ready(Ok(ToolResult::error(message))));
+            }
+        };
+        let structured = self.structured;
+        let output = (self.handler)(input, cx);
+        Box::pin(async move {
+            let value = serde_json::to_value(output.await?).map_err(|err| {
+                Error::internal(format!(
+                    "The tool's output could not be encoded as JSON: {err}"
+                ))
+            })?;
+            Ok(if structured {
+                ToolResult::structured(value)
+            } else {
+                match value {
+                    Value::String(text) => ToolResult::text(text),
+                    other => ToolResult::text(other.to_string()),
+                }
+            })
+        })
+    }
+}

@@ -1,0 +1,73 @@
+//! Small helpers shared by several modules.
+
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine;
+
+/// Standard base64 with padding, as MCP carries binary data.
+pub(crate) fn base64_encode(bytes: &[u8]) -> String {
+    STANDARD.encode(bytes)
+}
+
+/// An opaque pagination cursor for position `offset` in a list named `list`.
+///
+/// The list name is inside the cursor so a cursor from `tools/list` is refused by
+/// `prompts/list` instead of silently skipping entries.
+pub(crate) fn encode_cursor(list: &str, offset: usize) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{list}:{offset}"))
+}
+
+/// The position a cursor made by [`encode_cursor`] for `list` points at.
+pub(crate) fn decode_cursor(list: &str, cursor: &str) -> Option<usize> {
+    let raw = URL_SAFE_NO_PAD.decode(cursor).ok()?;
+    let text = std::str::from_utf8(&raw).ok()?;
+    let (name, offset) = text.split_once(':')?;
+    if name != list {
+        return None;
+    }
+    offset.parse().ok()
+}
+
+/// Percent-decodes a URI component; `None` on a malformed escape or invalid UTF-8.
+pub(crate) fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes.get(i + 1..i + 3)?;
+            let hex = std::str::from_utf8(hex).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_refuse_other_lists() {
+        let c = encode_cursor("tools", 40);
+        assert_eq!(decode_cursor("tools", &c), Some(40));
+        assert_eq!(decode_cursor("prompts", &c), None);
+        assert_eq!(decode_cursor("tools", "not a cursor!"), None);
+        assert_eq!(
+            decode_cursor("tools", &encode_cursor("tools", 0)[1..]),
+            None
+        );
+    }
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(percent_decode("a%20b").as_deref(), Some("a b"));
+        assert_eq!(percent_decode("%E2%9C%93").as_deref(), Some("✓"));
+        assert_eq!(percent_decode("%4"), None);
+        assert_eq!(percent_decode("%zz"), None);
+        assert_eq!(percent_decode("%FF"), None);
+    }
+}
