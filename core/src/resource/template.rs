@@ -138,9 +138,16 @@ impl UriTemplate {
 mod tests {
     use super::*;
 
+    /// A template, a URI, and the variables it should yield (`None`: no match).
+    type Case = (
+        &'static str,
+        &'static str,
+        Option<&'static [(&'static str, &'static str)]>,
+    );
+
     #[test]
     fn matching_table() {
-        let table: &[(&str, &str, Option<&[(&str, &str)]>)] = &[
+        let table: &[Case] = &[
             ("a://{x}", "a://1", Some(&[("x", "1")])),
             ("a://{x}", "a://", None),
             ("a://{x}", "a://1/2", None),

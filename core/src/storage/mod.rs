@@ -1,1 +1,30 @@
-//! Storage traits (filled in below).
+//! Storage traits the toolkits are built on, and in-memory implementations for tests.
+//!
+//! Each trait is shaped to fit both the edge and native backends:
+//!
+//! | trait | Workers | native | tests |
+//! |---|---|---|---|
+//! | [`KvStore`] | KV | SQLite table | [`MemoryKv`] |
+//! | [`SqlDatabase`] | D1 | SQLite | [`MemorySql`] |
+//! | [`BlobStore`] | R2 | directory, S3-compatible | [`MemoryBlobs`] |
+//!
+//! Methods return boxed futures so stores can be chosen at run time and shared as
+//! `Arc<dyn KvStore>`; the futures are `Send` on native targets only (see
+//! [`MaybeSend`](crate::runtime::MaybeSend)), so platform futures pass through unchanged.
+//! Each trait reports a capability struct so toolkits offer only what a backend can do.
+//!
+//! Failures use [`ErrorKind::Storage`](crate::ErrorKind::Storage) (marked temporary when a
+//! retry may help), [`ErrorKind::NotFound`](crate::ErrorKind::NotFound) and
+//! [`ErrorKind::InvalidParams`](crate::ErrorKind::InvalidParams) for input the backend refuses.
+
+mod blob;
+mod kv;
+mod memory;
+mod sql;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
+pub use blob::{BlobCapability, BlobList, BlobMeta, BlobObject, BlobPut, BlobStore};
+pub use kv::{KvCapability, KvEntry, KvKey, KvList, KvPut, KvStore};
+pub use memory::{MemoryBlobs, MemoryKv, MemorySql};
+pub use sql::{ColumnInfo, SqlCapability, SqlDatabase, SqlExecution, SqlRows, SqlValue, TableInfo};

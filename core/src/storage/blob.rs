@@ -1,0 +1,106 @@
+use crate::runtime::{BoxFuture, MaybeSend, MaybeSync};
+use crate::Result;
+
+/// What an object store can do.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BlobCapability {
+    /// Objects can be listed by prefix.
+    pub list: bool,
+    /// Objects keep the content type they were written with.
+    pub content_type: bool,
+    /// The largest object one put may write, in bytes.
+    pub max_object_bytes: u64,
+}
+
+/// What is known about an object without reading it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobMeta {
+    /// The object's key.
+    pub key: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its content type, if one was stored.
+    pub content_type: Option<String>,
+    /// An opaque version tag, if the backend has one.
+    pub etag: Option<String>,
+    /// Last write, in milliseconds since the Unix epoch, if known.
+    pub uploaded_at_ms: Option<u64>,
+}
+
+/// An object and its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobObject {
+    /// What is known about it.
+    pub meta: BlobMeta,
+    /// Its bytes.
+    pub body: Vec<u8>,
+}
+
+/// Options of a put.
+#[non_exhaustive]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BlobPut {
+    /// The content type to store.
+    pub content_type: Option<String>,
+}
+
+impl BlobPut {
+    /// A put with a content type.
+    pub fn content_type(content_type: impl Into<String>) -> Self {
+        BlobPut {
+            content_type: Some(content_type.into()),
+        }
+    }
+}
+
+/// One page of objects.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BlobList {
+    /// Objects in ascending key order.
+    pub objects: Vec<BlobMeta>,
+    /// Pass back to get the next page; `None` on the last page.
+    pub cursor: Option<String>,
+}
+
+/// An object store: R2, a directory, S3-compatible storage, memory.
+///
+/// Keys reach the store already validated by the toolkit (no `..` segments, no leading
+/// `/`, no control characters); a store may still refuse keys it cannot hold.
+///
+/// # Behavior
+/// - `head` and `get` of a missing key are `Ok(None)`.
+/// - `put` replaces an existing object atomically: a reader sees the old or the new
+///   object, never a mix.
+/// - `delete` of a missing key succeeds.
+/// - `list` returns objects whose key starts with `prefix`, in ascending order, at most
+///   `limit` per page, with an opaque cursor while more remain.
+pub trait BlobStore: MaybeSend + MaybeSync {
+    /// What this backend can do.
+    fn capability(&self) -> BlobCapability;
+
+    /// Reads an object's metadata.
+    fn head<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<BlobMeta>>>;
+
+    /// Reads an object.
+    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<BlobObject>>>;
+
+    /// Writes an object and returns its metadata.
+    fn put<'a>(
+        &'a self,
+        key: &'a str,
+        body: Vec<u8>,
+        options: BlobPut,
+    ) -> BoxFuture<'a, Result<BlobMeta>>;
+
+    /// Deletes an object.
+    fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<()>>;
+
+    /// Lists objects by prefix.
+    fn list<'a>(
+        &'a self,
+        prefix: &'a str,
+        cursor: Option<&'a str>,
+        limit: usize,
+    ) -> BoxFuture<'a, Result<BlobList>>;
+}

@@ -1,0 +1,57 @@
+// Shared helpers: start a server process on a free loopback port and wait until it answers.
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+
+/** A free TCP port on 127.0.0.1. */
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.unref();
+    probe.on("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts `command` with `env`, then polls `healthUrl` until it answers 200.
+ * Returns the child process; stop it with `stop(child)`.
+ */
+export async function startServer(command, args, { env = {}, healthUrl, timeoutMs = 60_000, cwd } = {}) {
+  const child = spawn(command, args, {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(`${command} exited with ${child.exitCode}:\n${output}`);
+    }
+    try {
+      const res = await fetch(healthUrl);
+      if (res.ok) return child;
+    } catch {
+      // not listening yet
+    }
+    await sleep(200);
+  }
+  child.kill("SIGKILL");
+  throw new Error(`${command} did not answer ${healthUrl} within ${timeoutMs} ms:\n${output}`);
+}
+
+/** Stops a child started by `startServer` and waits for it to exit. */
+export async function stop(child) {
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
