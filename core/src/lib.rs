@@ -46,6 +46,9 @@
 //! ```
 
 #![deny(missing_docs)]
+// On wasm32 there is one thread and handlers need not be `Send`; `Arc` keeps one set of
+// types for both targets (see `runtime::MaybeSend`).
+#![cfg_attr(target_arch = "wasm32", allow(clippy::arc_with_non_send_sync))]
 
 mod error;
 pub mod http;
@@ -57,6 +60,7 @@ pub mod runtime;
 mod server;
 pub mod storage;
 pub mod tool;
+pub mod toolkit;
 mod util;
 
 pub use error::{Error, ErrorKind, Result};

@@ -8,6 +8,11 @@ pub(crate) fn base64_encode(bytes: &[u8]) -> String {
     STANDARD.encode(bytes)
 }
 
+/// Decodes standard base64; `None` when the text is not base64.
+pub(crate) fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    STANDARD.decode(text).ok()
+}
+
 /// An opaque pagination cursor for position `offset` in a list named `list`.
 ///
 /// The list name is inside the cursor so a cursor from `tools/list` is refused by

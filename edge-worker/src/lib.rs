@@ -1,7 +1,91 @@
 //! Cloudflare Workers host for edgemcp.
 //!
-//! Not built yet: the Worker entry point, the KV / D1 / R2 storage implementations and
-//! the `wrangler.toml` wiring arrive with the Workers host. Until then this crate only
-//! proves the core links into a `cdylib`.
+//! One Worker serves the edgemcp toolkits over Streamable HTTP at `/mcp` (and `/health`),
+//! backed by the KV namespace, D1 database and R2 bucket bound in `wrangler.toml`:
+//!
+//! | binding | trait | module |
+//! |---|---|---|
+//! | `KV` | [`edgemcp::storage::KvStore`] | [`storage::Kv`] |
+//! | `DB` | [`edgemcp::storage::SqlDatabase`] | [`storage::D1`] |
+//! | `BUCKET` | [`edgemcp::storage::BlobStore`] | [`storage::R2`] |
+//!
+//! The server is built once per isolate, on the first request, and reused after that.
+//! Configuration comes from Worker vars with the same names as the native host's
+//! environment variables (see [`edgemcp::toolkit::ToolkitConfig`]).
+//!
+//! The crate is empty except on `wasm32`: build it with `scripts/build-worker`.
 
-pub use edgemcp;
+#![cfg(target_arch = "wasm32")]
+
+mod convert;
+mod runtime;
+pub mod storage;
+
+use edgemcp::toolkit::{Stores, ToolkitConfig};
+use edgemcp::Server;
+use std::cell::RefCell;
+use std::sync::Arc;
+use worker::{event, Context, Env, Request, Response};
+
+/// The KV namespace binding the toolkits use.
+pub const KV_BINDING: &str = "KV";
+/// The D1 database binding the toolkits use.
+pub const D1_BINDING: &str = "DB";
+/// The R2 bucket binding the toolkits use.
+pub const R2_BINDING: &str = "BUCKET";
+
+thread_local! {
+    // One isolate runs one thread: the server built for the first request serves the rest.
+    static SERVER: RefCell<Option<Server>> = const { RefCell::new(None) };
+}
+
+#[event(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    let server = match SERVER.with(|cell| cell.borrow().clone()) {
+        Some(server) => server,
+        None => match build_server(&env) {
+            Ok(server) => {
+                SERVER.with(|cell| *cell.borrow_mut() = Some(server.clone()));
+                server
+            }
+            Err(err) => {
+                worker::console_error!("edgemcp: the server could not start: {err}");
+                return Response::error(format!("The MCP server is misconfigured: {err}"), 500);
+            }
+        },
+    };
+    let request = convert::request(req, server.http_config().max_body_bytes).await?;
+    convert::response(server.handle_http(request).await)
+}
+
+/// Builds the server from the Worker's bindings and vars.
+fn build_server(env: &Env) -> edgemcp::Result<Server> {
+    let var = |name: &str| env.var(name).ok().map(|v| v.to_string());
+    let config = ToolkitConfig::from_vars(var)?;
+    // A missing binding leaves that toolkit out rather than failing the Worker.
+    let stores = Stores {
+        kv: env
+            .kv(KV_BINDING)
+            .ok()
+            .map(|kv| Arc::new(storage::Kv::new(kv)) as _),
+        sql: env
+            .d1(D1_BINDING)
+            .ok()
+            .map(|db| Arc::new(storage::D1::new(db)) as _),
+        blobs: env
+            .bucket(R2_BINDING)
+            .ok()
+            .map(|bucket| Arc::new(storage::R2::new(bucket)) as _),
+    };
+    let builder = Server::builder("edgemcp-worker", env!("CARGO_PKG_VERSION"))
+        .instructions(
+            "Data tools at the edge: sql_* query the D1 database (read-only SELECTs, bound parameters), \
+             kv_* read and write the KV namespace, blob_* read and write the R2 bucket.",
+        );
+    edgemcp::toolkit::register(builder, &stores, &config)?.build(runtime::runtime())
+}

@@ -27,4 +27,7 @@ pub mod testing;
 pub use blob::{BlobCapability, BlobList, BlobMeta, BlobObject, BlobPut, BlobStore};
 pub use kv::{KvCapability, KvEntry, KvKey, KvList, KvPut, KvStore};
 pub use memory::{MemoryBlobs, MemoryKv, MemorySql};
-pub use sql::{ColumnInfo, SqlCapability, SqlDatabase, SqlExecution, SqlRows, SqlValue, TableInfo};
+pub use sql::{
+    sqlite_table_info, ColumnInfo, SqlCapability, SqlDatabase, SqlExecution, SqlRows, SqlValue,
+    TableInfo, SQLITE_LIST_TABLES,
+};

@@ -107,3 +107,21 @@ pub trait SqlDatabase: MaybeSend + MaybeSync {
     /// Describes a table's columns.
     fn columns<'a>(&'a self, table: &'a str) -> BoxFuture<'a, Result<Vec<ColumnInfo>>>;
 }
+
+/// SQLite's (and D1's) statement listing user tables and views, leaving out the
+/// engine's own tables (`sqlite_*`, D1's `_cf_*`) and the migrations ledger.
+pub const SQLITE_LIST_TABLES: &str = "SELECT name, type FROM sqlite_master \
+     WHERE type IN ('table', 'view') \
+     AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' \
+     AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' \
+     AND name <> 'd1_migrations' \
+     ORDER BY name";
+
+/// SQLite's (and D1's) statement describing a table's columns: `name, type, notnull,
+/// dflt_value, pk`, one row per column.
+///
+/// `table` must already be known to exist (from [`SQLITE_LIST_TABLES`]); it is quoted
+/// here as an identifier, never spliced as text.
+pub fn sqlite_table_info(table: &str) -> String {
+    format!("PRAGMA table_info(\"{}\")", table.replace('"', "\"\""))
+}

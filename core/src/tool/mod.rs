@@ -9,6 +9,7 @@ mod typed;
 pub(crate) mod validate;
 
 pub use result::ToolResult;
+pub(crate) use typed::schema_of;
 
 use crate::protocol::ToolAnnotations;
 use crate::runtime::{BoxFuture, MaybeSend, MaybeSync};

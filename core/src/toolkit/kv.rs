@@ -1,0 +1,309 @@
+//! Key-value tools: `kv_get`, `kv_put`, `kv_list`, `kv_delete`.
+
+use super::{decode_content, encode_content, within_prefix, Encoding};
+use crate::protocol::ToolAnnotations;
+use crate::storage::{KvPut, KvStore};
+use crate::toolkit::config::KvConfig;
+use crate::{Error, Result, Tool};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::sync::Arc;
+
+/// The largest metadata object, serialized (the Workers KV limit).
+const MAX_METADATA_BYTES: usize = 1024;
+/// The most keys one `kv_list` page returns.
+const MAX_LIST: usize = 1000;
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct KeyArgs {
+    /// The key.
+    key: String,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct GetOutput {
+    /// The key that was read.
+    key: String,
+    /// Whether the key exists.
+    found: bool,
+    /// The value: UTF-8 text, or base64 when the bytes are not text.
+    value: Option<String>,
+    /// How `value` is encoded: `utf8` or `base64`.
+    encoding: Option<Encoding>,
+    /// The metadata object stored with the value.
+    metadata: Option<Value>,
+    /// When the entry expires, in milliseconds since the Unix epoch, if known.
+    expires_at_ms: Option<u64>,
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct PutArgs {
+    /// The key.
+    key: String,
+    /// The value to store.
+    value: String,
+    /// How `value` is encoded: `utf8` (default) or `base64` for binary data.
+    #[serde(default)]
+    encoding: Encoding,
+    /// Seconds until the entry expires; omit to keep it until deleted.
+    ttl_seconds: Option<u64>,
+    /// A JSON object stored with the value (at most 1024 bytes serialized).
+    metadata: Option<Value>,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct PutOutput {
+    /// The key written.
+    key: String,
+    /// The size of the stored value, in bytes.
+    bytes: usize,
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct ListArgs {
+    /// Only keys starting with this prefix.
+    #[serde(default)]
+    prefix: String,
+    /// The `cursor` of the previous page, to continue.
+    cursor: Option<String>,
+    /// Keys per page, 1 to 1000 (default 100).
+    limit: Option<usize>,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct ListedKey {
+    /// The key.
+    key: String,
+    /// When it expires, in milliseconds since the Unix epoch, if it does.
+    expires_at_ms: Option<u64>,
+    /// Its metadata object, if any.
+    metadata: Option<Value>,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct ListOutput {
+    /// Keys in ascending order.
+    keys: Vec<ListedKey>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    cursor: Option<String>,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct DeleteOutput {
+    /// The key deleted (deleting a missing key succeeds too).
+    key: String,
+    /// Always true: the key no longer exists.
+    deleted: bool,
+}
+
+/// The KV tools over `store`.
+pub(crate) fn tools(store: Arc<dyn KvStore>, config: &KvConfig) -> Vec<Tool> {
+    let cap = store.capability();
+    let scope = Arc::new(Scope {
+        prefix: config.prefix.clone(),
+        max_key_bytes: if cap.max_key_bytes == 0 {
+            512
+        } else {
+            cap.max_key_bytes
+        },
+    });
+    let max_value = config.max_value_bytes.min(if cap.max_value_bytes == 0 {
+        usize::MAX
+    } else {
+        cap.max_value_bytes
+    });
+    let min_ttl = cap.min_ttl_seconds;
+    let mut tools = Vec::new();
+
+    let (s, sc) = (store.clone(), scope.clone());
+    tools.push(
+        Tool::typed(
+            "kv_get",
+            "Reads one key from the key-value store.",
+            move |args: KeyArgs, _cx| {
+                let (store, scope) = (s.clone(), sc.clone());
+                async move {
+                    let full = scope.key(&args.key)?;
+                    let entry = store.get(&full).await?;
+                    Ok(match entry {
+                        None => GetOutput {
+                            key: args.key,
+                            found: false,
+                            value: None,
+                            encoding: None,
+                            metadata: None,
+                            expires_at_ms: None,
+                        },
+                        Some(entry) => {
+                            let (value, encoding) = encode_content(entry.value);
+                            GetOutput {
+                                key: args.key,
+                                found: true,
+                                value: Some(value),
+                                encoding: Some(encoding),
+                                metadata: entry.metadata,
+                                expires_at_ms: entry.expires_at_ms,
+                            }
+                        }
+                    })
+                }
+            },
+        )
+        .title("Read a key")
+        .annotations(ToolAnnotations::read_only()),
+    );
+
+    let (s, sc) = (store.clone(), scope.clone());
+    tools.push(
+        Tool::typed(
+            "kv_put",
+            "Writes one key to the key-value store, replacing any value it had.",
+            move |args: PutArgs, _cx| {
+                let (store, scope) = (s.clone(), sc.clone());
+                async move {
+                    let full = scope.key(&args.key)?;
+                    let bytes = decode_content(&args.value, args.encoding, "value")?;
+                    if bytes.len() > max_value {
+                        return Err(Error::invalid_params(format!(
+                            "The value is {} bytes; the limit is {max_value}. Store smaller values or split them over several keys.",
+                            bytes.len()
+                        )));
+                    }
+                    let mut options = KvPut::new();
+                    if let Some(ttl) = args.ttl_seconds {
+                        if ttl < min_ttl.max(1) {
+                            return Err(Error::invalid_params(format!(
+                                "ttl_seconds is {ttl}; this store needs at least {}.",
+                                min_ttl.max(1)
+                            )));
+                        }
+                        options = options.ttl_seconds(ttl);
+                    }
+                    if let Some(metadata) = args.metadata {
+                        let size = metadata.to_string().len();
+                        if !metadata.is_object() || size > MAX_METADATA_BYTES {
+                            return Err(Error::invalid_params(format!(
+                                "metadata must be a JSON object of at most {MAX_METADATA_BYTES} bytes; received {} of {size} bytes.",
+                                crate::jsonrpc::describe(&metadata)
+                            )));
+                        }
+                        options = options.metadata(metadata);
+                    }
+                    let size = bytes.len();
+                    store.put(&full, bytes, options).await?;
+                    Ok(PutOutput { key: args.key, bytes: size })
+                }
+            },
+        )
+        .title("Write a key")
+        .annotations(ToolAnnotations::destructive().idempotent(true)),
+    );
+
+    let (s, sc) = (store.clone(), scope.clone());
+    tools.push(
+        Tool::typed(
+            "kv_list",
+            "Lists keys of the key-value store by prefix, a page at a time.",
+            move |args: ListArgs, _cx| {
+                let (store, scope) = (s.clone(), sc.clone());
+                async move {
+                    let limit = page_limit(args.limit)?;
+                    let full_prefix = format!("{}{}", scope.prefix, args.prefix);
+                    let page = store
+                        .list(&full_prefix, args.cursor.as_deref(), limit)
+                        .await?;
+                    let keys = page
+                        .keys
+                        .into_iter()
+                        .filter_map(|k| {
+                            let key = k.name.strip_prefix(&scope.prefix)?.to_owned();
+                            Some(ListedKey {
+                                key,
+                                expires_at_ms: k.expires_at_ms,
+                                metadata: k.metadata,
+                            })
+                        })
+                        .collect();
+                    Ok(ListOutput {
+                        keys,
+                        cursor: page.cursor,
+                    })
+                }
+            },
+        )
+        .title("List keys")
+        .annotations(ToolAnnotations::read_only()),
+    );
+
+    let (s, sc) = (store, scope);
+    tools.push(
+        Tool::typed(
+            "kv_delete",
+            "Deletes one key from the key-value store.",
+            move |args: KeyArgs, _cx| {
+                let (store, scope) = (s.clone(), sc.clone());
+                async move {
+                    let full = scope.key(&args.key)?;
+                    store.delete(&full).await?;
+                    Ok(DeleteOutput {
+                        key: args.key,
+                        deleted: true,
+                    })
+                }
+            },
+        )
+        .title("Delete a key")
+        .annotations(ToolAnnotations::destructive().idempotent(true)),
+    );
+    tools
+}
+
+/// Where the caller's keys live, and how long they may be.
+struct Scope {
+    prefix: String,
+    max_key_bytes: usize,
+}
+
+impl Scope {
+    fn key(&self, key: &str) -> Result<String> {
+        if key.is_empty() {
+            return Err(Error::invalid_params(
+                "The key is empty; give a key of at least one character.",
+            ));
+        }
+        if key.chars().any(char::is_control) {
+            return Err(Error::invalid_params(
+                "The key contains control characters; use printable characters only.",
+            ));
+        }
+        let full = within_prefix(&self.prefix, key);
+        if full.len() > self.max_key_bytes {
+            return Err(Error::invalid_params(format!(
+                "The key is {} bytes{}; the limit is {}. Use a shorter key.",
+                full.len(),
+                if self.prefix.is_empty() {
+                    ""
+                } else {
+                    " with the server's prefix"
+                },
+                self.max_key_bytes
+            )));
+        }
+        Ok(full)
+    }
+}
+
+/// The page size a list call asked for, checked.
+pub(super) fn page_limit(limit: Option<usize>) -> Result<usize> {
+    match limit {
+        None => Ok(100),
+        Some(n) if (1..=MAX_LIST).contains(&n) => Ok(n),
+        Some(n) => Err(Error::invalid_params(format!(
+            "limit is {n}; use 1 to {MAX_LIST}."
+        ))),
+    }
+}

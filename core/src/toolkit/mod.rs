@@ -1,0 +1,99 @@
+//! The product's own servers: SQL, key-value and object-store tools over the storage
+//! traits, shared by every host.
+//!
+//! ```
+//! use edgemcp::{Server, runtime::Runtime, storage::MemoryKv, toolkit::{Stores, ToolkitConfig}};
+//! use std::sync::Arc;
+//!
+//! let runtime = Runtime::for_tests(0);
+//! let stores = Stores { kv: Some(Arc::new(MemoryKv::new(runtime.clone()))), ..Stores::default() };
+//! let server = edgemcp::toolkit::register(Server::builder("data", "1.0.0"), &stores, &ToolkitConfig::default())?
+//!     .build(runtime)?;
+//! # Ok::<(), edgemcp::Error>(())
+//! ```
+
+mod blob;
+mod config;
+mod kv;
+pub(crate) mod sql;
+
+pub use config::{BlobConfig, KvConfig, SqlConfig, ToolkitConfig, SQL_ROW_CAP};
+
+use crate::storage::{BlobStore, KvStore, SqlDatabase};
+use crate::util::{base64_decode, base64_encode};
+use crate::{Error, Result, ServerBuilder};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// The backends the toolkits run on; a missing one leaves its tools out.
+#[derive(Clone, Default)]
+pub struct Stores {
+    /// The key-value store behind the `kv_*` tools.
+    pub kv: Option<Arc<dyn KvStore>>,
+    /// The database behind the `sql_*` tools and the `sql://` resources.
+    pub sql: Option<Arc<dyn SqlDatabase>>,
+    /// The object store behind the `blob_*` tools.
+    pub blobs: Option<Arc<dyn BlobStore>>,
+}
+
+/// Registers the tools (and, for SQL, the resources) of every enabled toolkit whose store
+/// is present.
+///
+/// # Errors
+/// Only when a registration is invalid, which would be a bug in the toolkit.
+pub fn register(
+    mut builder: ServerBuilder,
+    stores: &Stores,
+    config: &ToolkitConfig,
+) -> Result<ServerBuilder> {
+    if let (Some(db), true) = (&stores.sql, config.sql.enabled) {
+        builder = sql::register(builder, db.clone(), &config.sql)?;
+    }
+    if let (Some(kv), true) = (&stores.kv, config.kv.enabled) {
+        builder = builder.tools(kv::tools(kv.clone(), &config.kv));
+    }
+    if let (Some(blobs), true) = (&stores.blobs, config.blob.enabled) {
+        builder = builder.tools(blob::tools(blobs.clone(), &config.blob));
+    }
+    Ok(builder)
+}
+
+/// How a value travels inside JSON.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Encoding {
+    /// UTF-8 text.
+    #[default]
+    Utf8,
+    /// Base64 of arbitrary bytes.
+    Base64,
+}
+
+/// Text when the bytes are UTF-8, base64 otherwise.
+fn encode_content(bytes: Vec<u8>) -> (String, Encoding) {
+    match String::from_utf8(bytes) {
+        Ok(text) => (text, Encoding::Utf8),
+        Err(err) => (base64_encode(err.as_bytes()), Encoding::Base64),
+    }
+}
+
+/// The bytes `text` stands for under `encoding`.
+fn decode_content(text: &str, encoding: Encoding, field: &str) -> Result<Vec<u8>> {
+    match encoding {
+        Encoding::Utf8 => Ok(text.as_bytes().to_vec()),
+        Encoding::Base64 => base64_decode(text.trim()).ok_or_else(|| {
+            Error::invalid_params(format!(
+                "`{field}` is not valid base64; encode the bytes with standard base64 (RFC 4648)."
+            ))
+        }),
+    }
+}
+
+/// `key` under `prefix`.
+fn within_prefix(prefix: &str, key: &str) -> String {
+    let mut full = String::with_capacity(prefix.len() + key.len());
+    full.push_str(prefix);
+    full.push_str(key);
+    full
+}

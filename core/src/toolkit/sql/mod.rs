@@ -1,0 +1,394 @@
+//! The SQL toolkit: `sql_list_tables`, `sql_describe_table`, `sql_query`, the opt-in
+//! `sql_execute`, and the `sql://tables` resources.
+//!
+//! Safety comes in layers: a tokenizer-based guard admits only one read-only statement,
+//! values travel as bound parameters, the server wraps every query in its own `LIMIT` so
+//! the row cap holds whatever the query says, and each query races a time limit.
+
+pub(crate) mod guard;
+mod lexer;
+mod render;
+
+use crate::protocol::{ResourceContents, ToolAnnotations};
+use crate::storage::{SqlDatabase, SqlValue};
+use crate::tool::schema_of;
+use crate::toolkit::config::{SqlConfig, SQL_ROW_CAP};
+use crate::util::base64_encode;
+use crate::{
+    Error, ErrorKind, Resource, ResourceTemplate, Result, ServerBuilder, Tool, ToolResult,
+};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use futures_util::future::{self, Either};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct NoArgs {}
+
+#[derive(Serialize, JsonSchema)]
+struct TableList {
+    /// Tables and views, by name.
+    tables: Vec<TableEntry>,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct TableEntry {
+    /// The table's name.
+    name: String,
+    /// `table` or `view`.
+    kind: String,
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct DescribeArgs {
+    /// The table's name, as `sql_list_tables` gives it.
+    table: String,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct TableDescription {
+    /// The table's name.
+    table: String,
+    /// Its columns, in order.
+    columns: Vec<ColumnEntry>,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct ColumnEntry {
+    /// The column's name.
+    name: String,
+    /// Its declared type (may be empty).
+    #[serde(rename = "type")]
+    declared_type: String,
+    /// Whether it accepts NULL.
+    nullable: bool,
+    /// Its position in the primary key from 1, or 0.
+    primary_key: u32,
+    /// Its default, as SQL text.
+    default: Option<String>,
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct QueryArgs {
+    /// One read-only statement: SELECT, WITH … SELECT, or VALUES. Use `?1`, `?2`, … for
+    /// values and pass them in `params`.
+    query: String,
+    /// Values for the `?N` placeholders, in order: strings, numbers, booleans or null.
+    #[serde(default)]
+    params: Vec<Value>,
+    /// Rows per page; the server caps it whatever the query's own LIMIT says.
+    limit: Option<usize>,
+    /// The `next_cursor` of the previous page of the same query, to continue.
+    cursor: Option<String>,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct QueryOutput {
+    /// Column names, in order.
+    columns: Vec<String>,
+    /// Rows, each with one value per column; binary values are base64.
+    rows: Vec<Vec<Value>>,
+    /// How many rows this page holds.
+    row_count: usize,
+    /// Whether more rows exist beyond this page.
+    truncated: bool,
+    /// Pass as `cursor` with the same query and params to get the next page.
+    next_cursor: Option<String>,
+}
+
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct ExecuteArgs {
+    /// One INSERT, UPDATE, DELETE or REPLACE statement, with `?1`, `?2`, … for values.
+    statement: String,
+    /// Values for the `?N` placeholders, in order.
+    #[serde(default)]
+    params: Vec<Value>,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct ExecuteOutput {
+    /// Rows inserted, updated or deleted.
+    rows_affected: u64,
+    /// The rowid of the last insert, if any.
+    last_insert_id: Option<i64>,
+}
+
+/// Registers the SQL tools and resources over `db`.
+pub(crate) fn register(
+    builder: ServerBuilder,
+    db: Arc<dyn SqlDatabase>,
+    config: &SqlConfig,
+) -> Result<ServerBuilder> {
+    let config = Arc::new(config.clone());
+    let mut builder = builder
+        .tool(list_tables(db.clone()))
+        .tool(describe_table(db.clone()))
+        .tool(query(db.clone(), config.clone()))
+        .resource(tables_resource(db.clone()))
+        .resource_template(table_template(db.clone())?);
+    if config.allow_writes && db.capability().write {
+        builder = builder.tool(execute(db, config));
+    }
+    Ok(builder)
+}
+
+fn list_tables(db: Arc<dyn SqlDatabase>) -> Tool {
+    Tool::typed(
+        "sql_list_tables",
+        "Lists the tables and views of the database.",
+        move |_: NoArgs, _cx| {
+            let db = db.clone();
+            async move {
+                let tables = db.tables().await?;
+                Ok(TableList {
+                    tables: tables
+                        .into_iter()
+                        .map(|t| TableEntry {
+                            name: t.name,
+                            kind: t.kind,
+                        })
+                        .collect(),
+                })
+            }
+        },
+    )
+    .title("List tables")
+    .annotations(ToolAnnotations::read_only())
+}
+
+fn describe_table(db: Arc<dyn SqlDatabase>) -> Tool {
+    Tool::typed(
+        "sql_describe_table",
+        "Describes a table's columns: name, type, nullability, primary key and default.",
+        move |args: DescribeArgs, _cx| {
+            let db = db.clone();
+            async move { describe(&*db, args.table).await }
+        },
+    )
+    .title("Describe a table")
+    .annotations(ToolAnnotations::read_only())
+}
+
+async fn describe(db: &dyn SqlDatabase, table: String) -> Result<TableDescription> {
+    let columns = db.columns(&table).await.map_err(|err| match err.kind() {
+        ErrorKind::NotFound => Error::not_found(format!(
+            "No table is named {table:?}. Call sql_list_tables to see the tables."
+        )),
+        _ => err,
+    })?;
+    Ok(TableDescription {
+        table,
+        columns: columns
+            .into_iter()
+            .map(|c| ColumnEntry {
+                name: c.name,
+                declared_type: c.declared_type,
+                nullable: c.nullable,
+                primary_key: c.primary_key,
+                default: c.default,
+            })
+            .collect(),
+    })
+}
+
+fn query(db: Arc<dyn SqlDatabase>, config: Arc<SqlConfig>) -> Tool {
+    let description = format!(
+        "Runs one read-only SQL statement (SELECT, WITH … SELECT or VALUES) and returns at most {} rows per page, with a cursor for the next page. Pass values as params bound to ?1, ?2, …",
+        config.max_rows
+    );
+    Tool::untyped("sql_query", description, schema_of::<QueryArgs>(), move |args, cx| {
+        let (db, config) = (db.clone(), config.clone());
+        async move {
+            let args: QueryArgs = match serde_json::from_value(args) {
+                Ok(args) => args,
+                Err(err) => return Ok(ToolResult::error(format!("Invalid arguments for tool `sql_query`: {err}."))),
+            };
+            if let Err(refusal) = guard::check_read_only(&args.query) {
+                return Ok(ToolResult::error(format!("The query was refused: {refusal}")));
+            }
+            let params = bind(&args.params)?;
+            let limit = match args.limit {
+                None => config.max_rows,
+                Some(0) => return Err(Error::invalid_params("limit must be at least 1.")),
+                Some(n) => n.min(config.max_rows).min(SQL_ROW_CAP),
+            };
+            let fingerprint = fingerprint(&args.query, &args.params);
+            let offset = match &args.cursor {
+                None => 0,
+                Some(cursor) => decode_cursor(cursor, fingerprint)?,
+            };
+            // The server's own LIMIT, one row past the page to learn whether more exist.
+            // The newline before `)` ends any trailing `--` comment of the query.
+            let wrapped = format!(
+                "SELECT * FROM (\n{}\n) LIMIT {} OFFSET {offset}",
+                lexer::without_trailing_semicolon(&args.query),
+                limit + 1
+            );
+            let run = db.query(&wrapped, &params, limit + 1);
+            let timer = cx.runtime().sleep(config.timeout);
+            let mut rows = match future::select(run, timer).await {
+                Either::Left((rows, _)) => rows?,
+                Either::Right(((), _)) => {
+                    return Err(Error::new(
+                        ErrorKind::Timeout,
+                        format!(
+                            "The query ran longer than {} ms and was stopped; narrow it with WHERE or ask for fewer rows.",
+                            config.timeout.as_millis()
+                        ),
+                    ))
+                }
+            };
+            let truncated = rows.rows.len() > limit;
+            rows.rows.truncate(limit);
+            let output = QueryOutput {
+                row_count: rows.rows.len(),
+                rows: rows.rows.iter().map(|row| row.iter().map(to_json).collect()).collect(),
+                columns: rows.columns,
+                truncated,
+                next_cursor: truncated.then(|| encode_cursor(fingerprint, offset + limit)),
+            };
+            let text = render::table(&output.columns, &output.rows, truncated);
+            let mut result = ToolResult::text(text);
+            result.structured = Some(serde_json::to_value(&output).map_err(|e| Error::internal(e.to_string()))?);
+            Ok(result)
+        }
+    })
+    .output_schema(schema_of::<QueryOutput>())
+    .title("Query the database")
+    .annotations(ToolAnnotations::read_only())
+}
+
+fn execute(db: Arc<dyn SqlDatabase>, config: Arc<SqlConfig>) -> Tool {
+    Tool::typed(
+        "sql_execute",
+        "Runs one INSERT, UPDATE, DELETE or REPLACE statement with bound parameters. Changes data: confirm with the user first.",
+        move |args: ExecuteArgs, cx| {
+            let (db, config) = (db.clone(), config.clone());
+            async move {
+                guard::check_write(&args.statement).map_err(|refusal| Error::invalid_params(format!("The statement was refused: {refusal}")))?;
+                let params = bind(&args.params)?;
+                let statement = lexer::without_trailing_semicolon(&args.statement);
+                let run = db.execute(statement, &params);
+                let timer = cx.runtime().sleep(config.timeout);
+                let done = match future::select(run, timer).await {
+                    Either::Left((done, _)) => done?,
+                    Either::Right(((), _)) => {
+                        return Err(Error::new(
+                            ErrorKind::Timeout,
+                            format!("The statement ran longer than {} ms; its outcome is unknown.", config.timeout.as_millis()),
+                        ))
+                    }
+                };
+                Ok(ExecuteOutput { rows_affected: done.rows_affected, last_insert_id: done.last_insert_id })
+            }
+        },
+    )
+    .title("Change data")
+    .annotations(ToolAnnotations::destructive().idempotent(false))
+}
+
+fn tables_resource(db: Arc<dyn SqlDatabase>) -> Resource {
+    Resource::new("sql://tables", "tables", move |_cx| {
+        let db = db.clone();
+        async move {
+            let tables = db.tables().await?;
+            let body = json!(tables
+                .iter()
+                .map(|t| json!({"name": t.name, "kind": t.kind}))
+                .collect::<Vec<_>>());
+            Ok(vec![ResourceContents::text(
+                "sql://tables",
+                "application/json",
+                body.to_string(),
+            )])
+        }
+    })
+    .title("Database tables")
+    .description("The tables and views of the database, as JSON.")
+    .mime_type("application/json")
+}
+
+fn table_template(db: Arc<dyn SqlDatabase>) -> Result<ResourceTemplate> {
+    Ok(
+        ResourceTemplate::new("sql://tables/{table}", "table", move |uri, vars, _cx| {
+            let db = db.clone();
+            let table = vars.get("table").unwrap_or_default().to_owned();
+            async move {
+                let description = describe(&*db, table).await?;
+                let body = serde_json::to_string(&description)
+                    .map_err(|e| Error::internal(e.to_string()))?;
+                Ok(vec![ResourceContents::text(uri, "application/json", body)])
+            }
+        })?
+        .title("Table schema")
+        .description("One table's columns, as JSON.")
+        .mime_type("application/json"),
+    )
+}
+
+/// JSON params as SQL values.
+fn bind(params: &[Value]) -> Result<Vec<SqlValue>> {
+    params
+        .iter()
+        .enumerate()
+        .map(|(i, v)| match v {
+            Value::Null => Ok(SqlValue::Null),
+            Value::Bool(b) => Ok(SqlValue::Integer(i64::from(*b))),
+            Value::Number(n) => Ok(n
+                .as_i64()
+                .map(SqlValue::Integer)
+                .unwrap_or_else(|| SqlValue::Real(n.as_f64().unwrap_or(f64::NAN)))),
+            Value::String(s) => Ok(SqlValue::Text(s.clone())),
+            other => Err(Error::invalid_params(format!(
+                "params[{i}] must be a string, number, boolean or null, received {}.",
+                crate::jsonrpc::describe(other)
+            ))),
+        })
+        .collect()
+}
+
+fn to_json(value: &SqlValue) -> Value {
+    match value {
+        SqlValue::Null => Value::Null,
+        SqlValue::Integer(n) => json!(n),
+        SqlValue::Real(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+        SqlValue::Text(s) => Value::String(s.clone()),
+        SqlValue::Blob(bytes) => Value::String(base64_encode(bytes)),
+    }
+}
+
+/// A 64-bit FNV-1a hash of the query and its params: a cursor only continues the query
+/// it came from.
+fn fingerprint(query: &str, params: &[Value]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let params = Value::Array(params.to_vec()).to_string();
+    for byte in query.bytes().chain([0]).chain(params.bytes()) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
+fn encode_cursor(fingerprint: u64, offset: usize) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{fingerprint:016x}:{offset}"))
+}
+
+fn decode_cursor(cursor: &str, fingerprint: u64) -> Result<usize> {
+    let refused = || {
+        Error::invalid_params("The cursor does not belong to this query and params; run the query again without a cursor.")
+    };
+    let raw = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| refused())?;
+    let text = String::from_utf8(raw).map_err(|_| refused())?;
+    let (hash, offset) = text.split_once(':').ok_or_else(refused)?;
+    if u64::from_str_radix(hash, 16).ok() != Some(fingerprint) {
+        return Err(refused());
+    }
+    offset.parse().map_err(|_| refused())
+}

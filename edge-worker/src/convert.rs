@@ -1,0 +1,50 @@
+//! Workers requests and responses to and from the core's plain HTTP values.
+
+use edgemcp::http::{HttpBody, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use worker::{Headers, Request, Response};
+
+/// The core's request for `req`. A body over `limit` bytes is cut one byte past the limit,
+/// so the core answers 413 without the Worker holding more than it must.
+pub(crate) async fn request(mut req: Request, limit: usize) -> worker::Result<HttpRequest> {
+    let path = match req.url() {
+        Ok(url) => match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_owned(),
+        },
+        Err(_) => req.path(),
+    };
+    let headers: Vec<(String, String)> = req.headers().entries().collect();
+    let declared = req
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse::<usize>().ok());
+    let mut body = if declared.is_some_and(|n| n > limit) {
+        Vec::new()
+    } else {
+        req.bytes().await.unwrap_or_default()
+    };
+    body.truncate(limit.saturating_add(1));
+    Ok(HttpRequest {
+        method: req.method().to_string(),
+        path,
+        headers,
+        body,
+    })
+}
+
+/// The Workers response for the core's `response`; SSE bodies stream as they are produced.
+pub(crate) fn response(response: HttpResponse) -> worker::Result<Response> {
+    let headers = Headers::new();
+    for (name, value) in &response.headers {
+        headers.append(name, value)?;
+    }
+    let out = match response.body {
+        HttpBody::Empty => Response::empty()?,
+        HttpBody::Full(bytes) => Response::from_bytes(bytes)?,
+        HttpBody::Sse(stream) => Response::from_stream(stream.map(Ok::<Vec<u8>, worker::Error>))?,
+    };
+    Ok(out.with_status(response.status).with_headers(headers))
+}

@@ -1,0 +1,66 @@
+// The Worker under `wrangler dev` (workerd with local KV, D1 and R2), driven by the
+// official MCP TypeScript SDK client over Streamable HTTP.
+import { test, before, after } from "node:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { freePort, startServer, stop } from "./helpers.mjs";
+import * as scenarios from "./toolkit-scenarios.mjs";
+
+const dev = fileURLToPath(new URL("../../scripts/dev", import.meta.url));
+const state = mkdtempSync(join(tmpdir(), "edgemcp-worker-"));
+let port;
+let worker;
+
+async function startWorker() {
+  return startServer(dev, [], {
+    env: { PORT: String(port), EDGEMCP_STATE_DIR: state },
+    healthUrl: `http://127.0.0.1:${port}/health`,
+    timeoutMs: 600_000,
+  });
+}
+
+async function connect() {
+  const client = new Client({ name: "edgemcp-test-js", version: "0.0.0" });
+  await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)));
+  return client;
+}
+
+async function withClient(fn) {
+  const client = await connect();
+  try {
+    await fn(client);
+  } finally {
+    await client.close();
+  }
+}
+
+before(async () => {
+  port = await freePort();
+  worker = await startWorker();
+});
+
+after(async () => {
+  await stop(worker);
+  rmSync(state, { recursive: true, force: true });
+});
+
+test("lists every toolkit tool with honest annotations", () => withClient(scenarios.listsEveryTool));
+test("sql reads the sample store", () => withClient(scenarios.sqlReadsTheSampleStore));
+test("sql caps rows and pages with cursors", () => withClient(scenarios.sqlCapsRowsAndPages));
+test("sql refuses everything but one read", () => withClient(scenarios.sqlRefusesWhatIsNotOneRead));
+test("sql schema resources", () => withClient(scenarios.sqlSchemaResources));
+test("kv round trip", () => withClient((c) => scenarios.kvRoundTrip(c, "worker")));
+test("kv refuses bad input", () => withClient((c) => scenarios.kvRefusesBadInput(c, { minTtl: 60 })));
+test("blob round trip", () => withClient((c) => scenarios.blobRoundTrip(c, "worker")));
+test("blob refuses bad keys and sizes", () => withClient(scenarios.blobRefusesBadKeysAndSizes));
+
+test("kv and blob data survive a restart of wrangler dev", async () => {
+  await withClient((c) => scenarios.writeForRestart(c, "restart"));
+  await stop(worker);
+  worker = await startWorker();
+  await withClient((c) => scenarios.readAfterRestart(c, "restart"));
+});
