@@ -78,11 +78,24 @@ fn check(
                 .iter()
                 .any(|option| probe(root, option, value, depth));
             if !fits {
-                out.push(format!(
-                    "{}: received {}, which fits none of the allowed forms",
-                    name(path),
-                    describe(value)
-                ));
+                // Enums of documented variants come as `oneOf` consts: name the values.
+                let constants: Option<Vec<String>> = options
+                    .iter()
+                    .map(|o| o.get("const").map(Value::to_string))
+                    .collect();
+                match constants {
+                    Some(allowed) if !allowed.is_empty() => out.push(format!(
+                        "{}: expected one of {}, received {}",
+                        name(path),
+                        allowed.join(", "),
+                        describe(value)
+                    )),
+                    _ => out.push(format!(
+                        "{}: received {}, which fits none of the allowed forms",
+                        name(path),
+                        describe(value)
+                    )),
+                }
             }
         }
     }
@@ -331,7 +344,8 @@ mod tests {
                 "mode": {"enum": ["utf8", "base64"]},
                 "tags": {"type": "array", "items": {"type": "string"}, "maxItems": 2},
                 "nested": {"$ref": "#/$defs/Nested"},
-                "maybe": {"type": ["integer", "null"]}
+                "maybe": {"type": ["integer", "null"]},
+                "kind": {"oneOf": [{"const": "a", "description": "A."}, {"const": "b"}]}
             },
             "required": ["key"],
             "additionalProperties": false,
@@ -353,8 +367,9 @@ mod tests {
             (json!({"key": "a", "mode": "hex"}), vec!["argument `mode`: expected one of \"utf8\", \"base64\", received string \"hex\""]),
             (json!({"key": "a", "tags": ["x", 1]}), vec!["argument `tags[1]`: expected string, received number 1"]),
             (json!({"key": "a", "nested": {}}), vec!["argument `nested.on`: required, but missing"]),
-            (json!({"key": "a", "extra": 1}), vec!["argument `extra`: unknown field; allowed fields are `key`, `limit`, `maybe`, `mode`, `nested`, `tags`"]),
+            (json!({"key": "a", "extra": 1}), vec!["argument `extra`: unknown field; allowed fields are `key`, `kind`, `limit`, `maybe`, `mode`, `nested`, `tags`"]),
             (json!([1]), vec!["arguments: expected object, received an array"]),
+            (json!({"key": "a", "kind": "c"}), vec!["argument `kind`: expected one of \"a\", \"b\", received string \"c\""]),
         ];
         for (value, expected) in table {
             assert_eq!(validate(&schema(), &value), expected, "{value}");
