@@ -7,12 +7,12 @@ use worker::{Headers, Request, Response};
 /// The core's request for `req`. A body over `limit` bytes is cut one byte past the limit,
 /// so the core answers 413 without the Worker holding more than it must.
 pub(crate) async fn request(mut req: Request, limit: usize) -> worker::Result<HttpRequest> {
-    let path = match req.url() {
-        Ok(url) => match url.query() {
-            Some(query) => format!("{}?{query}", url.path()),
-            None => url.path().to_owned(),
-        },
-        Err(_) => req.path(),
+    // `Request::path` is already parsed; the query comes from the raw URL, so the `url`
+    // crate (and its IDNA tables) stay out of the bundle.
+    let raw = req.inner().url();
+    let path = match raw.split_once('?') {
+        Some((_, rest)) => format!("{}?{}", req.path(), rest.split('#').next().unwrap_or("")),
+        None => req.path(),
     };
     let headers: Vec<(String, String)> = req.headers().entries().collect();
     let declared = req

@@ -90,16 +90,14 @@ where
     Fut: Future<Output = Result<O>> + MaybeSend + 'static,
 {
     fn call(&self, args: Value, cx: RequestContext) -> BoxFuture<'static, Result<ToolResult>> {
-        let input: I = match serde_path_to_error::deserialize(args) {
+        // The arguments already passed the schema check; what serde still refuses (a number
+        // out of the type's range, say) is reported in serde's words.
+        let input: I = match serde_json::from_value(args) {
             Ok(input) => input,
             Err(err) => {
-                let path = err.path().to_string();
-                let message = if path == "." {
-                    format!("arguments: {}", err.inner())
-                } else {
-                    format!("argument `{path}`: {}", err.inner())
-                };
-                return Box::pin(std::future::ready(Ok(ToolResult::error(message))));
+                return Box::pin(std::future::ready(Ok(ToolResult::error(format!(
+                    "arguments: {err}"
+                )))))
             }
         };
         let structured = self.structured;

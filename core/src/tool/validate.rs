@@ -226,6 +226,9 @@ fn check_string(schema: &Map<String, Value>, text: &str, path: &str, out: &mut V
     }
 }
 
+/// A bound keyword, its operator as printed, and whether a value satisfies it.
+type BoundRule = (&'static str, &'static str, fn(f64, f64) -> bool);
+
 fn check_number(
     schema: &Map<String, Value>,
     number: &serde_json::Number,
@@ -233,37 +236,21 @@ fn check_number(
     out: &mut Vec<String>,
 ) {
     let Some(n) = number.as_f64() else { return };
-    let bound = |key: &str| schema.get(key).and_then(Value::as_f64);
-    if let Some(min) = bound("minimum") {
-        if n < min {
-            out.push(format!(
-                "{}: expected a number >= {min}, received {number}",
-                name(path)
-            ));
-        }
-    }
-    if let Some(max) = bound("maximum") {
-        if n > max {
-            out.push(format!(
-                "{}: expected a number <= {max}, received {number}",
-                name(path)
-            ));
-        }
-    }
-    if let Some(min) = bound("exclusiveMinimum") {
-        if n <= min {
-            out.push(format!(
-                "{}: expected a number > {min}, received {number}",
-                name(path)
-            ));
-        }
-    }
-    if let Some(max) = bound("exclusiveMaximum") {
-        if n >= max {
-            out.push(format!(
-                "{}: expected a number < {max}, received {number}",
-                name(path)
-            ));
+    // Bounds print as the schema wrote them (and without pulling in float formatting).
+    let rules: [BoundRule; 4] = [
+        ("minimum", ">=", |n, b| n >= b),
+        ("maximum", "<=", |n, b| n <= b),
+        ("exclusiveMinimum", ">", |n, b| n > b),
+        ("exclusiveMaximum", "<", |n, b| n < b),
+    ];
+    for (key, op, holds) in rules {
+        if let Some(bound) = schema.get(key).filter(|b| b.is_number()) {
+            if !holds(n, bound.as_f64().unwrap_or(n)) {
+                out.push(format!(
+                    "{}: expected a number {op} {bound}, received {number}",
+                    name(path)
+                ));
+            }
         }
     }
 }
