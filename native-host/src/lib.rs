@@ -1,0 +1,3 @@
+//! Native host for edgemcp: one binary for Cloud Run, AWS Lambda and stdio.
+
+pub mod storage;

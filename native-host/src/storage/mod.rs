@@ -1,0 +1,1 @@
+//! SQLite and filesystem implementations of the storage traits.
