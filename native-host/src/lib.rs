@@ -1,3 +1,71 @@
 //! Native host for edgemcp: one binary for Cloud Run, AWS Lambda and stdio.
+//!
+//! - [`serve`]: Streamable HTTP on `HOST:PORT` (`/mcp`, `/health`), draining in-flight
+//!   requests on SIGTERM or SIGINT.
+//! - [`stdio`]: newline-delimited JSON-RPC on stdin and stdout, logs on stderr.
+//! - [`lambda`]: the same router under AWS Lambda, through `lambda_http`.
+//! - [`storage`]: SQLite for SQL and KV, a directory for blobs, under one data folder;
+//!   the D1 migrations in `migrations/` are applied at start.
+//!
+//! tokio and the HTTP stack live here only; the core stays runtime-free.
 
+pub mod config;
+pub mod lambda;
+pub mod log;
+pub mod runtime;
+pub mod serve;
+pub mod stdio;
 pub mod storage;
+
+use config::NativeConfig;
+use edgemcp::toolkit::{Stores, ToolkitConfig};
+use edgemcp::{Result, Server};
+use std::sync::Arc;
+
+/// Opens the data folder (applying migrations) and builds the server every command runs.
+///
+/// Layout under the data folder: `db.sqlite` (the SQL toolkit's database), `kv.sqlite`
+/// (the KV store), `blobs/` (the object store).
+///
+/// # Errors
+/// When the data folder cannot be created or opened, a migration fails, or a setting is
+/// invalid; the message names what to fix.
+pub fn build_server(config: &NativeConfig) -> Result<Server> {
+    let toolkit = ToolkitConfig::from_vars(|name| config.var(name))?;
+    let data = config.data_dir();
+    std::fs::create_dir_all(&data).map_err(|e| {
+        edgemcp::Error::config(format!(
+            "Cannot create the data folder {}: {e}; pass --data-dir.",
+            data.display()
+        ))
+    })?;
+    let db_path = data.join("db.sqlite");
+    let migrations = config.migrations_dir();
+    if migrations.is_dir() {
+        for name in storage::apply_migrations(&db_path, &migrations)? {
+            log::info("migration applied", &[("name", name.as_str().into())]);
+        }
+    } else {
+        log::info(
+            "no migrations folder; the database starts as it is",
+            &[("migrations_dir", migrations.display().to_string().into())],
+        );
+    }
+    let runtime = runtime::runtime();
+    let stores = Stores {
+        sql: Some(Arc::new(storage::SqliteSql::open(&db_path)?)),
+        kv: Some(Arc::new(storage::SqliteKv::open(
+            &data.join("kv.sqlite"),
+            runtime.clone(),
+        )?)),
+        blobs: Some(Arc::new(storage::FsBlobs::open(
+            &data.join("blobs"),
+            runtime.clone(),
+        )?)),
+    };
+    let builder = Server::builder("edgemcp", env!("CARGO_PKG_VERSION")).instructions(
+        "Data tools: sql_* query the SQL database (read-only SELECTs, bound parameters), \
+         kv_* read and write the key-value store, blob_* read and write the object store.",
+    );
+    edgemcp::toolkit::register(builder, &stores, &toolkit)?.build(runtime)
+}

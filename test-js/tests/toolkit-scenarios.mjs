@@ -166,7 +166,7 @@ export async function kvRefusesBadInput(client, { minTtl = 60 } = {}) {
   assertToolError(await call(client, "kv_put", { key: "", value: "x" }), /empty/, "empty key");
   assertToolError(await call(client, "kv_put", { key: "k".repeat(600), value: "x" }), /limit is 512/, "long key");
   assertToolError(await call(client, "kv_put", { key: "big", value: "x".repeat(300 * 1024) }), /limit is 262144/, "big value");
-  assertToolError(await call(client, "kv_put", { key: "t", value: "x", ttl_seconds: 1 }), new RegExp(`at least ${minTtl}`), "short ttl");
+  assertToolError(await call(client, "kv_put", { key: "t", value: "x", ttl_seconds: minTtl - 1 }), new RegExp(`at least ${minTtl}`), "short ttl");
   assertToolError(await call(client, "kv_put", { key: "b", value: "%%%", encoding: "base64" }), /not valid base64/, "bad base64");
   assertToolError(await call(client, "kv_put", { key: 5, value: "x" }), /argument `key`: expected string, received number 5/, "wrong type");
   assertToolError(await call(client, "kv_put", { key: "m", value: "x", metadata: [1] }), /metadata must be a JSON object/, "array metadata");

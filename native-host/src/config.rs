@@ -1,0 +1,196 @@
+//! Settings from flags and environment variables, with the Worker's variable names.
+//!
+//! Every `--some-name value` flag stands for the variable `EDGEMCP_SOME_NAME` and wins
+//! over the environment, so `--sql-max-rows 50` and `EDGEMCP_SQL_MAX_ROWS=50` mean the
+//! same. `--port` and `--host` also read `PORT` (the Cloud Run contract) and
+//! `EDGEMCP_HOST`.
+
+use edgemcp::{Error, Result};
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+/// What the binary was asked to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    /// Serve Streamable HTTP on a port.
+    Serve,
+    /// Serve newline-delimited JSON-RPC on stdin and stdout.
+    Stdio,
+    /// Run as an AWS Lambda function.
+    Lambda,
+    /// Check that a server answers on `127.0.0.1:$PORT/health` (a container health check
+    /// that needs no curl).
+    Health,
+}
+
+/// The parsed command line and environment.
+#[derive(Debug, Clone)]
+pub struct NativeConfig {
+    /// The command.
+    pub command: Command,
+    /// Variables: the environment, overridden by flags.
+    vars: HashMap<String, String>,
+}
+
+/// The usage text shown by `--help` and after a mistake.
+pub const USAGE: &str = "\
+usage: edgemcp <serve|stdio|lambda> [--flag value ...]
+
+  serve    Streamable HTTP on http://HOST:PORT/mcp (and /health)
+  stdio    newline-delimited JSON-RPC on stdin/stdout, for desktop clients
+  lambda   AWS Lambda (chosen automatically when AWS_LAMBDA_RUNTIME_API is set)
+  health   exit 0 when a server answers on 127.0.0.1:PORT/health (container health check)
+
+flags (each also readable from the environment as EDGEMCP_<NAME>):
+  --host HOST            bind address (default 0.0.0.0; env EDGEMCP_HOST)
+  --port PORT            port (default 8080; env PORT)
+  --data-dir DIR         SQLite files and blobs live here (default ./data)
+  --migrations-dir DIR   SQL migrations applied at start (default ./migrations)
+  --sql-max-rows N  --sql-allow-writes BOOL  --sql-timeout-ms MS  --sql-enabled BOOL
+  --kv-prefix P  --kv-enabled BOOL  --kv-max-value-bytes N
+  --blob-prefix P  --blob-enabled BOOL  --blob-max-bytes N
+";
+
+impl NativeConfig {
+    /// Reads `args` (without the program name) over `env`.
+    ///
+    /// # Errors
+    /// A message with the usage text when the command or a flag is not understood.
+    pub fn parse(args: &[String], env: impl IntoIterator<Item = (String, String)>) -> Result<Self> {
+        let mut vars: HashMap<String, String> = env.into_iter().collect();
+        let lambda_env = vars.contains_key("AWS_LAMBDA_RUNTIME_API");
+        let mut rest = args.iter();
+        let command = match rest.next().map(String::as_str) {
+            Some("serve") => Command::Serve,
+            Some("stdio") => Command::Stdio,
+            Some("lambda") => Command::Lambda,
+            Some("health") => Command::Health,
+            None if lambda_env => Command::Lambda,
+            None => Command::Serve,
+            Some(other) => return Err(usage(&format!("unknown command {other:?}"))),
+        };
+        while let Some(flag) = rest.next() {
+            let Some(name) = flag.strip_prefix("--").filter(|n| !n.is_empty()) else {
+                return Err(usage(&format!("expected a --flag, found {flag:?}")));
+            };
+            let (name, value) = match name.split_once('=') {
+                Some((n, v)) => (n.to_owned(), v.to_owned()),
+                None => match rest.next() {
+                    Some(v) => (name.to_owned(), v.clone()),
+                    None => return Err(usage(&format!("--{name} needs a value"))),
+                },
+            };
+            let var = match name.as_str() {
+                "port" => "PORT".to_owned(),
+                other => format!("EDGEMCP_{}", other.replace('-', "_").to_ascii_uppercase()),
+            };
+            vars.insert(var, value);
+        }
+        Ok(NativeConfig { command, vars })
+    }
+
+    /// A variable's value, if set and not blank.
+    pub fn var(&self, name: &str) -> Option<String> {
+        self.vars
+            .get(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// The address to bind.
+    pub fn host(&self) -> String {
+        self.var("EDGEMCP_HOST")
+            .unwrap_or_else(|| "0.0.0.0".to_owned())
+    }
+
+    /// The port to bind.
+    ///
+    /// # Errors
+    /// When `PORT` is not a port number.
+    pub fn port(&self) -> Result<u16> {
+        match self.var("PORT") {
+            None => Ok(8080),
+            Some(p) => p
+                .parse()
+                .map_err(|_| Error::config(format!("PORT must be a port number, not {p:?}."))),
+        }
+    }
+
+    /// The data folder.
+    pub fn data_dir(&self) -> PathBuf {
+        PathBuf::from(
+            self.var("EDGEMCP_DATA_DIR")
+                .unwrap_or_else(|| "data".to_owned()),
+        )
+    }
+
+    /// The migrations folder.
+    pub fn migrations_dir(&self) -> PathBuf {
+        PathBuf::from(
+            self.var("EDGEMCP_MIGRATIONS_DIR")
+                .unwrap_or_else(|| "migrations".to_owned()),
+        )
+    }
+}
+
+fn usage(problem: &str) -> Error {
+    Error::config(format!("{problem}\n\n{USAGE}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str], env: &[(&str, &str)]) -> Result<NativeConfig> {
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        NativeConfig::parse(
+            &args,
+            env.iter().map(|(k, v)| (k.to_string(), v.to_string())),
+        )
+    }
+
+    #[test]
+    fn flags_override_the_environment_under_the_same_names() {
+        let c = parse(
+            &[
+                "serve",
+                "--port",
+                "9000",
+                "--sql-max-rows=5",
+                "--data-dir",
+                "/tmp/x",
+            ],
+            &[("PORT", "1"), ("EDGEMCP_SQL_MAX_ROWS", "7")],
+        )
+        .unwrap();
+        assert_eq!(c.command, Command::Serve);
+        assert_eq!(c.port().unwrap(), 9000);
+        assert_eq!(c.var("EDGEMCP_SQL_MAX_ROWS").as_deref(), Some("5"));
+        assert_eq!(c.data_dir(), PathBuf::from("/tmp/x"));
+        assert_eq!(c.host(), "0.0.0.0");
+    }
+
+    #[test]
+    fn lambda_is_chosen_by_its_environment() {
+        assert_eq!(
+            parse(&[], &[("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001")])
+                .unwrap()
+                .command,
+            Command::Lambda
+        );
+        assert_eq!(parse(&[], &[]).unwrap().command, Command::Serve);
+        assert_eq!(parse(&["stdio"], &[]).unwrap().command, Command::Stdio);
+    }
+
+    #[test]
+    fn mistakes_show_the_usage() {
+        for args in [&["bogus"][..], &["serve", "port"], &["serve", "--port"]] {
+            let err = parse(args, &[]).unwrap_err().to_string();
+            assert!(err.contains("usage: edgemcp"), "{err}");
+        }
+        assert!(parse(&["serve", "--port", "http"], &[])
+            .unwrap()
+            .port()
+            .is_err());
+    }
+}

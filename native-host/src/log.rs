@@ -1,0 +1,46 @@
+//! Structured logs: one JSON object per line, on stdout when serving HTTP (where Cloud Run
+//! and Lambda collect them) and on stderr for stdio (where stdout carries the protocol).
+
+use serde_json::{Map, Value};
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+static TO_STDERR: AtomicBool = AtomicBool::new(false);
+
+/// Sends every later log line to stderr (stdio mode).
+pub fn use_stderr() {
+    TO_STDERR.store(true, Ordering::Relaxed);
+}
+
+/// Logs an event at level `info`.
+pub fn info(message: &str, fields: &[(&str, Value)]) {
+    write("info", message, fields);
+}
+
+/// Logs an event at level `error`.
+pub fn error(message: &str, fields: &[(&str, Value)]) {
+    write("error", message, fields);
+}
+
+fn write(level: &str, message: &str, fields: &[(&str, Value)]) {
+    let mut line = Map::new();
+    let ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    line.insert("ts_ms".into(), ms.into());
+    line.insert("level".into(), level.into());
+    line.insert("message".into(), message.into());
+    for (key, value) in fields {
+        line.insert((*key).to_owned(), value.clone());
+    }
+    let mut text = Value::Object(line).to_string();
+    text.push('\n');
+    // A closed log pipe must not take the server down.
+    let _ = if TO_STDERR.load(Ordering::Relaxed) {
+        std::io::stderr().lock().write_all(text.as_bytes())
+    } else {
+        std::io::stdout().lock().write_all(text.as_bytes())
+    };
+}

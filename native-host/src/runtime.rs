@@ -1,0 +1,43 @@
+//! The runtime the native host gives the core: the system clock, tokio's timer and the
+//! operating system's random source.
+
+use edgemcp::runtime::{BoxFuture, Clock, Rng, Runtime, Timer};
+use edgemcp::{Error, ErrorKind};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_unix_ms(&self) -> u64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+            .unwrap_or(0)
+    }
+}
+
+struct TokioTimer;
+
+impl Timer for TokioTimer {
+    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
+        Box::pin(tokio::time::sleep(duration))
+    }
+}
+
+struct OsRng;
+
+impl Rng for OsRng {
+    fn fill(&self, buf: &mut [u8]) -> edgemcp::Result<()> {
+        getrandom::fill(buf).map_err(|e| {
+            Error::new(
+                ErrorKind::Internal,
+                format!("the OS random source failed: {e}"),
+            )
+        })
+    }
+}
+
+/// The runtime of this host. Must be used inside a tokio runtime (the timer needs one).
+pub fn runtime() -> Runtime {
+    Runtime::new(SystemClock, TokioTimer, OsRng)
+}

@@ -1,0 +1,163 @@
+//! `edgemcp serve`: Streamable HTTP on a TCP port, with a graceful drain.
+
+use crate::log;
+use bytes::Bytes;
+use edgemcp::http::{HttpBody, HttpRequest, HttpResponse};
+use edgemcp::Server;
+use futures_util::StreamExt;
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, Empty, Full, Limited, StreamBody};
+use hyper::body::{Frame, Incoming};
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use serde_json::json;
+use std::convert::Infallible;
+use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
+
+/// How long in-flight requests may take to finish after SIGTERM or SIGINT.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+type ResponseBody = UnsyncBoxBody<Bytes, Infallible>;
+
+/// Serves `server` on `listener` until SIGTERM or SIGINT, then stops accepting, lets
+/// in-flight requests finish (up to [`DRAIN_TIMEOUT`]) and returns.
+///
+/// # Errors
+/// When accepting connections fails for good.
+pub async fn run(server: Server, listener: TcpListener) -> std::io::Result<()> {
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown_signal());
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, _) = match accepted {
+                    Ok(conn) => conn,
+                    Err(err) => {
+                        log::error("accept failed", &[("error", err.to_string().into())]);
+                        continue;
+                    }
+                };
+                let server = server.clone();
+                let service = service_fn(move |req| {
+                    let server = server.clone();
+                    async move { Ok::<_, Infallible>(handle(&server, req).await) }
+                });
+                let conn = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    let _ = conn.await;
+                });
+            }
+            signal = &mut shutdown => {
+                log::info("shutting down: draining in-flight requests", &[("signal", signal.into())]);
+                break;
+            }
+        }
+    }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => log::info("drained", &[]),
+        () = tokio::time::sleep(DRAIN_TIMEOUT) => log::error("drain timed out; closing the remaining connections", &[]),
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            (Ok(mut term), Ok(mut int)) => tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = int.recv() => "SIGINT",
+            },
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+                "SIGINT"
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "SIGINT"
+    }
+}
+
+/// Converts, dispatches, converts back, and logs one line per request.
+pub async fn handle(
+    server: &Server,
+    req: hyper::Request<Incoming>,
+) -> hyper::Response<ResponseBody> {
+    let started = Instant::now();
+    let request = into_core(server, req).await;
+    let (method, path) = (request.method.clone(), request.path.clone());
+    let response = server.handle_http(request).await;
+    log::info(
+        "request",
+        &[
+            ("method", method.into()),
+            ("path", path.split('?').next().unwrap_or("").into()),
+            ("status", response.status.into()),
+            ("duration_us", json!(started.elapsed().as_micros() as u64)),
+        ],
+    );
+    from_core(response)
+}
+
+/// The core's request for a hyper request. A body over the server's limit is not read:
+/// the request then carries a `content-length` past the limit, and the core answers 413.
+pub(crate) async fn into_core(server: &Server, req: hyper::Request<Incoming>) -> HttpRequest {
+    let limit = server.http_config().max_body_bytes;
+    let (parts, body) = req.into_parts();
+    let mut headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .filter_map(|(name, value)| {
+            Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
+        })
+        .collect();
+    let body = match Limited::new(body, limit).collect().await {
+        Ok(collected) => collected.to_bytes().to_vec(),
+        Err(_) => {
+            headers.retain(|(n, _)| !n.eq_ignore_ascii_case("content-length"));
+            headers.push(("content-length".to_owned(), (limit + 1).to_string()));
+            Vec::new()
+        }
+    };
+    HttpRequest {
+        method: parts.method.as_str().to_owned(),
+        path: parts
+            .uri
+            .path_and_query()
+            .map_or_else(|| parts.uri.path().to_owned(), |pq| pq.as_str().to_owned()),
+        headers,
+        body,
+    }
+}
+
+/// A hyper response for the core's response; SSE streams as it is produced.
+pub(crate) fn from_core(response: HttpResponse) -> hyper::Response<ResponseBody> {
+    let body: ResponseBody = match response.body {
+        HttpBody::Empty => Empty::new().boxed_unsync(),
+        HttpBody::Full(bytes) => Full::new(Bytes::from(bytes)).boxed_unsync(),
+        HttpBody::Sse(stream) => StreamBody::new(
+            stream.map(|chunk| Ok::<_, Infallible>(Frame::data(Bytes::from(chunk)))),
+        )
+        .boxed_unsync(),
+    };
+    let mut out = hyper::Response::new(body);
+    *out.status_mut() = hyper::StatusCode::from_u16(response.status)
+        .unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    for (name, value) in response.headers {
+        if let Ok(value) = hyper::header::HeaderValue::from_str(&value) {
+            out.headers_mut().append(name, value);
+        }
+    }
+    out
+}

@@ -1,0 +1,147 @@
+// The native binary (`edgemcp serve` and `edgemcp stdio`) on a temporary data folder,
+// driven by the official MCP TypeScript SDK client: the same toolkit scenarios as the
+// Worker, over Streamable HTTP and over stdio.
+import { test, describe, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { freePort, startServer, stop } from "./helpers.mjs";
+import * as scenarios from "./toolkit-scenarios.mjs";
+
+const binary = fileURLToPath(new URL("../../target/debug/edgemcp", import.meta.url));
+const migrations = fileURLToPath(new URL("../../migrations", import.meta.url));
+
+describe("edgemcp serve", () => {
+  const data = mkdtempSync(join(tmpdir(), "edgemcp-native-"));
+  let port;
+  let server;
+  const start = () =>
+    startServer(binary, ["serve", "--host", "127.0.0.1", "--data-dir", data, "--migrations-dir", migrations], {
+      env: { PORT: String(port) },
+      healthUrl: `http://127.0.0.1:${port}/health`,
+    });
+  const withClient = async (fn) => {
+    const client = new Client({ name: "edgemcp-test-js", version: "0.0.0" });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)));
+    try {
+      await fn(client);
+    } finally {
+      await client.close();
+    }
+  };
+
+  before(async () => {
+    port = await freePort();
+    server = await start();
+  });
+  after(async () => {
+    await stop(server);
+    rmSync(data, { recursive: true, force: true });
+  });
+
+  test("lists every toolkit tool", () => withClient(scenarios.listsEveryTool));
+  test("sql reads the sample store", () => withClient(scenarios.sqlReadsTheSampleStore));
+  test("sql caps rows and pages", () => withClient(scenarios.sqlCapsRowsAndPages));
+  test("sql refuses everything but one read", () => withClient(scenarios.sqlRefusesWhatIsNotOneRead));
+  test("sql schema resources", () => withClient(scenarios.sqlSchemaResources));
+  test("kv round trip", () => withClient((c) => scenarios.kvRoundTrip(c, "native")));
+  test("kv refuses bad input", () => withClient((c) => scenarios.kvRefusesBadInput(c, { minTtl: 1 })));
+  test("blob round trip", () => withClient((c) => scenarios.blobRoundTrip(c, "native")));
+  test("blob refuses bad keys and sizes", () => withClient(scenarios.blobRefusesBadKeysAndSizes));
+  test("data survives a restart", async () => {
+    await withClient((c) => scenarios.writeForRestart(c, "restart"));
+    await stop(server);
+    server = await start();
+    await withClient((c) => scenarios.readAfterRestart(c, "restart"));
+  });
+});
+
+describe("edgemcp stdio", () => {
+  const data = mkdtempSync(join(tmpdir(), "edgemcp-stdio-"));
+  let client;
+
+  before(async () => {
+    client = new Client({ name: "edgemcp-test-js", version: "0.0.0" });
+    await client.connect(
+      new StdioClientTransport({
+        command: binary,
+        args: ["stdio", "--data-dir", data, "--migrations-dir", migrations],
+        stderr: "pipe",
+      }),
+    );
+  });
+  after(async () => {
+    await client.close();
+    rmSync(data, { recursive: true, force: true });
+  });
+
+  test("negotiates and lists every toolkit tool", async () => {
+    assert.equal(client.getServerVersion().name, "edgemcp");
+    await scenarios.listsEveryTool(client);
+  });
+  test("sql reads the sample store", () => scenarios.sqlReadsTheSampleStore(client));
+  test("sql caps rows and pages", () => scenarios.sqlCapsRowsAndPages(client));
+  test("sql refuses everything but one read", () => scenarios.sqlRefusesWhatIsNotOneRead(client));
+  test("sql schema resources", () => scenarios.sqlSchemaResources(client));
+  test("kv round trip", () => scenarios.kvRoundTrip(client, "stdio"));
+  test("kv refuses bad input", () => scenarios.kvRefusesBadInput(client, { minTtl: 1 }));
+  test("blob round trip", () => scenarios.blobRoundTrip(client, "stdio"));
+  test("blob refuses bad keys and sizes", () => scenarios.blobRefusesBadKeysAndSizes(client));
+});
+
+describe("edgemcp serve under SIGTERM", () => {
+  const data = mkdtempSync(join(tmpdir(), "edgemcp-drain-"));
+  after(() => rmSync(data, { recursive: true, force: true }));
+
+  test("in-flight requests finish and nothing acknowledged is lost", async () => {
+    const port = await freePort();
+    const args = ["serve", "--host", "127.0.0.1", "--data-dir", data, "--migrations-dir", migrations];
+    const healthUrl = `http://127.0.0.1:${port}/health`;
+    let server = await startServer(binary, args, { env: { PORT: String(port) }, healthUrl });
+    const put = (i) =>
+      fetch(`http://127.0.0.1:${port}/mcp`, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json", "mcp-protocol-version": "2025-11-25" },
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id: i,
+          method: "tools/call",
+          params: { name: "kv_put", arguments: { key: `load/${i}`, value: `v${i}` } },
+        }),
+      }).then(
+        async (res) => ({ i, status: res.status, body: await res.json() }),
+        () => ({ i, status: 0 }),
+      );
+    const exited = new Promise((resolve) => server.once("exit", (code, signal) => resolve({ code, signal })));
+    const inflight = [];
+    for (let i = 0; i < 200; i++) inflight.push(put(i));
+    // Signal once the server is answering, so the rest are queued or mid-flight.
+    await Promise.race(inflight);
+    server.kill("SIGTERM");
+    const results = await Promise.all(inflight);
+    const { code } = await exited;
+    assert.equal(code, 0, "the server drains and exits cleanly");
+    const acknowledged = results.filter((r) => r.status === 200 && !r.body.result?.isError);
+    assert.ok(acknowledged.length >= 1, "some writes were acknowledged before the drain");
+    for (const r of results) {
+      assert.ok(r.status === 200 || r.status === 0, `request ${r.i} got ${r.status}: either answered or never accepted`);
+    }
+    server = await startServer(binary, args, { env: { PORT: String(port) }, healthUrl });
+    try {
+      const client = new Client({ name: "edgemcp-test-js", version: "0.0.0" });
+      await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)));
+      for (const { i } of acknowledged) {
+        const got = await client.callTool({ name: "kv_get", arguments: { key: `load/${i}` } });
+        assert.equal(got.structuredContent.value, `v${i}`, `acknowledged write ${i} survived`);
+      }
+      await client.close();
+    } finally {
+      await stop(server);
+    }
+  });
+});
