@@ -5,6 +5,7 @@
 //! same. `--port` and `--host` also read `PORT` (the Cloud Run contract) and
 //! `EDGEMCP_HOST`.
 
+use crate::storage::S3Settings;
 use edgemcp::{Error, Result};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -49,7 +50,19 @@ flags (each also readable from the environment as EDGEMCP_<NAME>):
   --sql-max-rows N  --sql-allow-writes BOOL  --sql-timeout-ms MS  --sql-enabled BOOL
   --kv-prefix P  --kv-enabled BOOL  --kv-max-value-bytes N
   --blob-prefix P  --blob-enabled BOOL  --blob-max-bytes N
+  --blob-backend dir|s3  objects in DATA_DIR/blobs (default) or an S3-compatible bucket
+  --s3-bucket NAME  --s3-endpoint URL  --s3-region REGION  --s3-allow-http BOOL
+                         (credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, or a role)
 ";
+
+/// Where the blob toolkit keeps objects (`EDGEMCP_BLOB_BACKEND`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BlobBackend {
+    /// A folder on local disk (`dir`, the default): `blobs/` under the data folder.
+    Directory(PathBuf),
+    /// An S3-compatible bucket (`s3`): S3, R2, GCS, MinIO.
+    S3(S3Settings),
+}
 
 impl NativeConfig {
     /// Reads `args` (without the program name) over `env`.
@@ -124,6 +137,36 @@ impl NativeConfig {
         )
     }
 
+    /// Where objects go: `EDGEMCP_BLOB_BACKEND` and the `EDGEMCP_S3_*` settings.
+    ///
+    /// # Errors
+    /// When the backend is neither `dir` nor `s3`, or `s3` lacks a bucket.
+    pub fn blob_backend(&self) -> Result<BlobBackend> {
+        match self.var("EDGEMCP_BLOB_BACKEND").as_deref() {
+            None | Some("dir") => Ok(BlobBackend::Directory(self.data_dir().join("blobs"))),
+            Some("s3") => {
+                let bucket = self.var("EDGEMCP_S3_BUCKET").ok_or_else(|| {
+                    Error::config(
+                        "EDGEMCP_BLOB_BACKEND=s3 needs a bucket: set EDGEMCP_S3_BUCKET \
+                         (or --s3-bucket).",
+                    )
+                })?;
+                let mut s3 = S3Settings::new(bucket);
+                s3.endpoint = self.var("EDGEMCP_S3_ENDPOINT");
+                s3.region = self.var("EDGEMCP_S3_REGION");
+                s3.access_key_id = self.var("AWS_ACCESS_KEY_ID");
+                s3.secret_access_key = self.var("AWS_SECRET_ACCESS_KEY");
+                if let Some(allow) = self.var("EDGEMCP_S3_ALLOW_HTTP") {
+                    s3.allow_http = edgemcp::toolkit::parse_flag("EDGEMCP_S3_ALLOW_HTTP", &allow)?;
+                }
+                Ok(BlobBackend::S3(s3))
+            }
+            Some(other) => Err(Error::config(format!(
+                "EDGEMCP_BLOB_BACKEND must be `dir` or `s3`, not {other:?}."
+            ))),
+        }
+    }
+
     /// The migrations folder.
     pub fn migrations_dir(&self) -> PathBuf {
         PathBuf::from(
@@ -147,6 +190,45 @@ mod tests {
             &args,
             env.iter().map(|(k, v)| (k.to_string(), v.to_string())),
         )
+    }
+
+    #[test]
+    fn the_blob_backend_is_chosen_by_configuration() {
+        let dir = parse(&["serve", "--data-dir", "/srv"], &[]).unwrap();
+        assert_eq!(
+            dir.blob_backend().unwrap(),
+            BlobBackend::Directory(PathBuf::from("/srv/blobs"))
+        );
+        let s3 = parse(
+            &[
+                "serve",
+                "--blob-backend",
+                "s3",
+                "--s3-bucket",
+                "b",
+                "--s3-allow-http",
+                "yes",
+            ],
+            &[
+                ("EDGEMCP_S3_ENDPOINT", "http://127.0.0.1:9000"),
+                ("AWS_ACCESS_KEY_ID", "id"),
+            ],
+        )
+        .unwrap();
+        let BlobBackend::S3(settings) = s3.blob_backend().unwrap() else {
+            panic!("s3 was asked for");
+        };
+        assert_eq!(settings.bucket, "b");
+        assert_eq!(settings.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+        assert_eq!(settings.access_key_id.as_deref(), Some("id"));
+        assert!(settings.allow_http);
+        for (args, expected) in [
+            (&["serve", "--blob-backend", "s3"][..], "EDGEMCP_S3_BUCKET"),
+            (&["serve", "--blob-backend", "ftp"][..], "`dir` or `s3`"),
+        ] {
+            let err = parse(args, &[]).unwrap().blob_backend().unwrap_err();
+            assert!(err.message().contains(expected), "{err}");
+        }
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //!   requests on SIGTERM or SIGINT.
 //! - [`stdio`]: newline-delimited JSON-RPC on stdin and stdout, logs on stderr.
 //! - [`lambda`]: the same router under AWS Lambda, through `lambda_http`.
-//! - [`storage`]: SQLite for SQL and KV, a directory for blobs, under one data folder;
+//! - [`storage`]: SQLite for SQL and KV, a directory (or an S3-compatible bucket) for
+//!   blobs, under one data folder;
 //!   the D1 migrations in `migrations/` are applied at start.
 //!
 //! tokio and the HTTP stack live here only; the core stays runtime-free.
@@ -17,7 +18,7 @@ pub mod serve;
 pub mod stdio;
 pub mod storage;
 
-use config::NativeConfig;
+use config::{BlobBackend, NativeConfig};
 use edgemcp::toolkit::{Stores, ToolkitConfig};
 use edgemcp::{Result, Server};
 use std::sync::Arc;
@@ -25,7 +26,7 @@ use std::sync::Arc;
 /// Opens the data folder (applying migrations) and builds the server every command runs.
 ///
 /// Layout under the data folder: `db.sqlite` (the SQL toolkit's database), `kv.sqlite`
-/// (the KV store), `blobs/` (the object store).
+/// (the KV store), `blobs/` (the object store, unless `EDGEMCP_BLOB_BACKEND=s3`).
 ///
 /// # Errors
 /// When the data folder cannot be created or opened, a migration fails, or a setting is
@@ -58,10 +59,18 @@ pub fn build_server(config: &NativeConfig) -> Result<Server> {
             &data.join("kv.sqlite"),
             runtime.clone(),
         )?)),
-        blobs: Some(Arc::new(storage::FsBlobs::open(
-            &data.join("blobs"),
-            runtime.clone(),
-        )?)),
+        blobs: Some(match config.blob_backend()? {
+            BlobBackend::Directory(folder) => {
+                Arc::new(storage::FsBlobs::open(&folder, runtime.clone())?)
+            }
+            BlobBackend::S3(settings) => {
+                log::info(
+                    "objects are kept in an S3-compatible bucket",
+                    &[("bucket", settings.bucket.as_str().into())],
+                );
+                Arc::new(storage::S3Blobs::open(&settings)?)
+            }
+        }),
     };
     let builder = Server::builder("edgemcp", env!("CARGO_PKG_VERSION")).instructions(
         "Data tools: sql_* query the SQL database (read-only SELECTs, bound parameters), \

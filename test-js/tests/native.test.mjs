@@ -3,7 +3,7 @@
 // Worker, over Streamable HTTP and over stdio.
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -92,6 +92,60 @@ describe("edgemcp stdio", () => {
   test("kv refuses bad input", () => scenarios.kvRefusesBadInput(client, { minTtl: 1 }));
   test("blob round trip", () => scenarios.blobRoundTrip(client, "stdio"));
   test("blob refuses bad keys and sizes", () => scenarios.blobRefusesBadKeysAndSizes(client));
+});
+
+describe("edgemcp serve with an S3-compatible bucket (moto_server)", { skip: process.env.EDGEMCP_SKIP_S3_TESTS ? "EDGEMCP_SKIP_S3_TESTS is set" : false }, () => {
+  const data = mkdtempSync(join(tmpdir(), "edgemcp-s3-"));
+  let moto;
+  let server;
+  let port;
+
+  before(async () => {
+    const motoPort = await freePort();
+    moto = await startServer("moto_server", ["-H", "127.0.0.1", "-p", String(motoPort)], {
+      healthUrl: `http://127.0.0.1:${motoPort}/`,
+    });
+    const created = await fetch(`http://127.0.0.1:${motoPort}/mcp-objects`, { method: "PUT", body: "" });
+    assert.equal(created.status, 200, "moto creates the bucket");
+    port = await freePort();
+    server = await startServer(binary, ["serve", "--host", "127.0.0.1", "--data-dir", data, "--migrations-dir", migrations], {
+      env: {
+        PORT: String(port),
+        EDGEMCP_BLOB_BACKEND: "s3",
+        EDGEMCP_S3_BUCKET: "mcp-objects",
+        EDGEMCP_S3_ENDPOINT: `http://127.0.0.1:${motoPort}`,
+        EDGEMCP_S3_REGION: "us-east-1",
+        EDGEMCP_S3_ALLOW_HTTP: "true",
+        AWS_ACCESS_KEY_ID: "test",
+        AWS_SECRET_ACCESS_KEY: "test",
+      },
+      healthUrl: `http://127.0.0.1:${port}/health`,
+    });
+  });
+  after(async () => {
+    await stop(server);
+    await stop(moto);
+    rmSync(data, { recursive: true, force: true });
+  });
+
+  const withClient = async (fn) => {
+    const client = new Client({ name: "edgemcp-test-js", version: "0.0.0" });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)));
+    try {
+      await fn(client);
+    } finally {
+      await client.close();
+    }
+  };
+  test("blob round trip", () => withClient((c) => scenarios.blobRoundTrip(c, "s3")));
+  test("blob refuses bad keys and sizes", () => withClient(scenarios.blobRefusesBadKeysAndSizes));
+  test("objects land in the bucket", () =>
+    withClient(async (c) => {
+      await scenarios.call(c, "blob_put", { key: "in-bucket.txt", content: "hello" });
+      const listed = await scenarios.call(c, "blob_list", { prefix: "in-bucket" });
+      assert.deepEqual(listed.structuredContent.objects.map((o) => o.key), ["in-bucket.txt"]);
+      assert.ok(!existsSync(join(data, "blobs", "in-bucket.txt~")), "nothing was written to the data folder");
+    }));
 });
 
 describe("edgemcp serve under SIGTERM", () => {

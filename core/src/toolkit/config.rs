@@ -127,20 +127,20 @@ impl ToolkitConfig {
                 .filter(|v| !v.is_empty())
         };
         if let Some(v) = get("EDGEMCP_SQL_ENABLED") {
-            c.sql.enabled = flag("EDGEMCP_SQL_ENABLED", &v)?;
+            c.sql.enabled = parse_flag("EDGEMCP_SQL_ENABLED", &v)?;
         }
         if let Some(v) = get("EDGEMCP_SQL_MAX_ROWS") {
             c.sql.max_rows = number("EDGEMCP_SQL_MAX_ROWS", &v, 1, SQL_ROW_CAP as u64)? as usize;
         }
         if let Some(v) = get("EDGEMCP_SQL_ALLOW_WRITES") {
-            c.sql.allow_writes = flag("EDGEMCP_SQL_ALLOW_WRITES", &v)?;
+            c.sql.allow_writes = parse_flag("EDGEMCP_SQL_ALLOW_WRITES", &v)?;
         }
         if let Some(v) = get("EDGEMCP_SQL_TIMEOUT_MS") {
             c.sql.timeout =
                 Duration::from_millis(number("EDGEMCP_SQL_TIMEOUT_MS", &v, 1, 600_000)?);
         }
         if let Some(v) = get("EDGEMCP_KV_ENABLED") {
-            c.kv.enabled = flag("EDGEMCP_KV_ENABLED", &v)?;
+            c.kv.enabled = parse_flag("EDGEMCP_KV_ENABLED", &v)?;
         }
         if let Some(v) = get("EDGEMCP_KV_PREFIX") {
             c.kv.prefix = v;
@@ -150,7 +150,7 @@ impl ToolkitConfig {
                 number("EDGEMCP_KV_MAX_VALUE_BYTES", &v, 1, 25 * 1024 * 1024)? as usize;
         }
         if let Some(v) = get("EDGEMCP_BLOB_ENABLED") {
-            c.blob.enabled = flag("EDGEMCP_BLOB_ENABLED", &v)?;
+            c.blob.enabled = parse_flag("EDGEMCP_BLOB_ENABLED", &v)?;
         }
         if let Some(v) = get("EDGEMCP_BLOB_PREFIX") {
             c.blob.prefix = v;
@@ -163,7 +163,19 @@ impl ToolkitConfig {
     }
 }
 
-fn flag(name: &str, value: &str) -> Result<bool> {
+/// Reads a true/false setting the way every edgemcp variable is read: `1`, `true`,
+/// `yes`, `on` or `0`, `false`, `no`, `off`, in any case.
+///
+/// Hosts use it for their own settings, so all of them accept the same spellings.
+///
+/// ```
+/// assert_eq!(edgemcp::toolkit::parse_flag("EDGEMCP_X", "Yes").ok(), Some(true));
+/// assert!(edgemcp::toolkit::parse_flag("EDGEMCP_X", "maybe").is_err());
+/// ```
+///
+/// # Errors
+/// A configuration error naming the variable when the value is neither.
+pub fn parse_flag(name: &str, value: &str) -> Result<bool> {
     match value.to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" | "on" => Ok(true),
         "0" | "false" | "no" | "off" => Ok(false),

@@ -17,7 +17,7 @@ mod config;
 mod kv;
 pub(crate) mod sql;
 
-pub use config::{BlobConfig, KvConfig, SqlConfig, ToolkitConfig, SQL_ROW_CAP};
+pub use config::{parse_flag, BlobConfig, KvConfig, SqlConfig, ToolkitConfig, SQL_ROW_CAP};
 
 use crate::storage::{BlobStore, KvStore, SqlDatabase};
 use crate::util::{base64_decode, base64_encode};

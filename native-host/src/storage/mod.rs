@@ -5,6 +5,7 @@
 //! | [`SqlDatabase`](edgemcp::storage::SqlDatabase) | [`SqliteSql`] | a SQLite file (`db.sqlite`) |
 //! | [`KvStore`](edgemcp::storage::KvStore) | [`SqliteKv`] | table `_edgemcp_kv` of a SQLite file (`kv.sqlite`) |
 //! | [`BlobStore`](edgemcp::storage::BlobStore) | [`FsBlobs`] | a directory (`blobs/`) |
+//! | [`BlobStore`](edgemcp::storage::BlobStore) | [`S3Blobs`] | an S3-compatible bucket (S3, R2, GCS) |
 //!
 //! [`apply_migrations`] applies the D1 migration files of a folder to the SQL database and
 //! records them in `d1_migrations` exactly as `wrangler d1 migrations apply` does, so one
@@ -28,11 +29,13 @@ mod connection;
 mod fs;
 mod kv;
 mod migrate;
+mod s3;
 mod sql;
 
 pub use fs::FsBlobs;
 pub use kv::SqliteKv;
 pub use migrate::apply_migrations;
+pub use s3::{S3Blobs, S3Settings};
 pub use sql::SqliteSql;
 
 use edgemcp::{Error, Result};
