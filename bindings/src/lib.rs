@@ -1,6 +1,123 @@
-//! JavaScript bindings for edgemcp.
+//! JavaScript bindings for edgemcp: the npm package `edgemcp`.
 //!
-//! Not built yet: the wasm-bindgen `McpServer` class arrives with the bindings. Until
-//! then this crate only proves the core links into a `cdylib`.
+//! The same core that runs on Workers and natively, as WebAssembly for any JavaScript
+//! host: register tools, resources and prompts as JS functions on an [`McpServer`], then
+//! serve it with `server.handle(request)` (fetch-style hosts: browsers' service workers,
+//! Deno, Bun, Node 18+) or `server.handleMessage(json)` (any message channel).
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | [`server`] | `McpServer`, the class JS code uses |
+//! | [`context`] | `ToolContext`, the `ctx` a tool handler receives |
+//! | `handlers` | JS functions as the core's tool, resource and prompt handlers |
+//! | `fetch` | fetch `Request` / `Response` as the core's plain HTTP values |
+//! | `convert` | JSON across the boundary, thrown values as messages |
+//!
+//! Build with `scripts/build-bindings` (wasm-pack, `web` and `nodejs` targets). The crate
+//! is empty except on `wasm32`.
 
-pub use edgemcp;
+#![cfg(target_arch = "wasm32")]
+
+pub mod context;
+mod convert;
+mod fetch;
+mod handlers;
+pub mod server;
+
+pub use context::ToolContext;
+pub use server::McpServer;
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPESCRIPT: &str = r#"
+/** Options of `new McpServer(...)`. */
+export interface ServerOptions {
+  name: string;
+  version: string;
+  title?: string;
+  /** Told to the client at initialize: how to use this server's tools. */
+  instructions?: string;
+}
+
+/** Hints about a tool's behaviour; clients must not trust them from untrusted servers. */
+export interface ToolAnnotations {
+  title?: string;
+  readOnlyHint?: boolean;
+  destructiveHint?: boolean;
+  idempotentHint?: boolean;
+  openWorldHint?: boolean;
+}
+
+export interface ToolDefinition {
+  /** What the tool does, for the model. */
+  description: string;
+  title?: string;
+  /** A JSON Schema for the arguments object; arguments are checked before the handler runs. */
+  inputSchema?: object;
+  /** A JSON Schema for the structured content the handler returns. */
+  outputSchema?: object;
+  annotations?: ToolAnnotations;
+  /** Stop waiting for the handler after this long; the call becomes an error. */
+  timeoutMs?: number;
+}
+
+/** One block of content in a result or message. */
+export type Content =
+  | { type: "text"; text: string }
+  | { type: "image"; data: string; mimeType: string }
+  | { type: "audio"; data: string; mimeType: string }
+  | { type: "resource"; resource: ResourceContents };
+
+/** A string is text; an object is structured content; or a whole result. */
+export type ToolOutput =
+  | string
+  | object
+  | { content: Content[]; structuredContent?: object; isError?: boolean }
+  | undefined
+  | null;
+
+/** A thrown error or a rejected promise becomes an `isError` result with its message. */
+export type ToolHandler = (args: any, ctx: ToolContext) => ToolOutput | Promise<ToolOutput>;
+
+export interface ResourceDefinition {
+  name: string;
+  title?: string;
+  description?: string;
+  mimeType?: string;
+}
+
+export type ResourceContents =
+  | { uri?: string; mimeType?: string; text: string }
+  | { uri?: string; mimeType?: string; blob: string };
+
+/** A string is text, a Uint8Array binary. */
+export type ResourceOutput = string | Uint8Array | ResourceContents | ResourceContents[];
+
+/** `variables` holds a template's matched `{variables}` (empty for a fixed URI). */
+export type ResourceHandler = (
+  uri: string,
+  variables: Record<string, string>,
+) => ResourceOutput | Promise<ResourceOutput>;
+
+export interface PromptArgumentDefinition {
+  name: string;
+  description?: string;
+  required?: boolean;
+  /** Values offered by completion/complete, filtered by what the user typed. */
+  complete?: string[];
+}
+
+export interface PromptDefinition {
+  description?: string;
+  title?: string;
+  arguments?: PromptArgumentDefinition[];
+}
+
+/** A string is one user message. */
+export type PromptOutput =
+  | string
+  | Array<{ role: "user" | "assistant"; text?: string; content?: Content }>;
+
+export type PromptHandler = (args: Record<string, string>) => PromptOutput | Promise<PromptOutput>;
+"#;

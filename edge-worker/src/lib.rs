@@ -18,7 +18,6 @@
 #![cfg(target_arch = "wasm32")]
 
 mod convert;
-mod runtime;
 pub mod storage;
 
 use edgemcp::toolkit::{Stores, ToolkitConfig};
@@ -87,5 +86,5 @@ fn build_server(env: &Env) -> edgemcp::Result<Server> {
             "Data tools at the edge: sql_* query the D1 database (read-only SELECTs, bound parameters), \
              kv_* read and write the KV namespace, blob_* read and write the R2 bucket.",
         );
-    edgemcp::toolkit::register(builder, &stores, &config)?.build(runtime::runtime())
+    edgemcp::toolkit::register(builder, &stores, &config)?.build(edgemcp::runtime::web::runtime())
 }

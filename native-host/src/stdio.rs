@@ -52,7 +52,6 @@ where
                     running.clone(),
                 );
                 let id = req.id.clone();
-                let is_initialize = req.method == methods::INITIALIZE;
                 let task = tokio::spawn(async move {
                     let (sink, mut notes) = futures_channel::mpsc::unbounded::<Value>();
                     let forward = {
@@ -68,15 +67,9 @@ where
                     let reply = server.handle_request(req, version, Some(sink)).await;
                     // Progress and logs go out before the response that ends them.
                     let _ = forward.await;
-                    if is_initialize {
-                        if let Ok(result) = &reply.response.outcome {
-                            let negotiated = result
-                                .get("protocolVersion")
-                                .and_then(Value::as_str)
-                                .and_then(|v| v.parse().ok());
-                            if let Ok(mut s) = session.lock() {
-                                *s = negotiated;
-                            }
+                    if let Some(negotiated) = reply.negotiated_version() {
+                        if let Ok(mut s) = session.lock() {
+                            *s = Some(negotiated);
                         }
                     }
                     send(&out, &reply.response);

@@ -12,6 +12,8 @@ mod timer;
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+#[cfg(all(feature = "web", target_arch = "wasm32"))]
+pub mod web;
 
 pub use clock::Clock;
 pub use maybe_send::{BoxFuture, BoxStream, MaybeSend, MaybeSync};

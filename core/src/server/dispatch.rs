@@ -24,6 +24,23 @@ pub struct Reply {
     pub http_status: u16,
 }
 
+impl Reply {
+    /// The revision this reply settles for a session: the `protocolVersion` of a
+    /// successful `initialize` result, `None` for any other reply.
+    ///
+    /// Session transports (stdio, a message port) apply it to later requests that do not
+    /// carry their own revision.
+    pub fn negotiated_version(&self) -> Option<ProtocolVersion> {
+        let result = self.response.outcome.as_ref().ok()?;
+        let object = result.as_object()?;
+        // An initialize result is the only one with both of these.
+        if !object.contains_key("serverInfo") {
+            return None;
+        }
+        object.get("protocolVersion")?.as_str()?.parse().ok()
+    }
+}
+
 /// What a body of messages produced.
 #[derive(Debug)]
 pub enum Outcome {

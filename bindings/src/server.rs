@@ -1,0 +1,256 @@
+//! `McpServer`: the JavaScript face of an edgemcp server.
+
+use crate::convert::{js_error, string_field};
+use crate::fetch::{read_request, write_response};
+use crate::handlers::{prompt_from_js, resource_from_js, tool_from_js, ResourceEntry};
+use edgemcp::jsonrpc;
+use edgemcp::protocol::ProtocolVersion;
+use edgemcp::{Error, Outcome, Prompt, Resource, ResourceTemplate, Server, Tool};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `ServerOptions` in the TypeScript declarations.
+    #[wasm_bindgen(typescript_type = "ServerOptions")]
+    pub type ServerOptions;
+    /// `ToolDefinition` in the TypeScript declarations.
+    #[wasm_bindgen(typescript_type = "ToolDefinition")]
+    pub type ToolDefinition;
+    /// `ToolHandler` in the TypeScript declarations.
+    #[wasm_bindgen(typescript_type = "ToolHandler")]
+    pub type ToolHandler;
+    /// `ResourceDefinition` in the TypeScript declarations.
+    #[wasm_bindgen(typescript_type = "ResourceDefinition")]
+    pub type ResourceDefinition;
+    /// `ResourceHandler` in the TypeScript declarations.
+    #[wasm_bindgen(typescript_type = "ResourceHandler")]
+    pub type ResourceHandler;
+    /// `PromptDefinition` in the TypeScript declarations.
+    #[wasm_bindgen(typescript_type = "PromptDefinition")]
+    pub type PromptDefinition;
+    /// `PromptHandler` in the TypeScript declarations.
+    #[wasm_bindgen(typescript_type = "PromptHandler")]
+    pub type PromptHandler;
+}
+
+/// What has been registered, kept so the server can be rebuilt after each registration.
+struct Registry {
+    name: String,
+    version: String,
+    title: Option<String>,
+    instructions: Option<String>,
+    tools: Vec<Tool>,
+    resources: Vec<Resource>,
+    templates: Vec<ResourceTemplate>,
+    prompts: Vec<Prompt>,
+}
+
+impl Registry {
+    fn build(&self) -> edgemcp::Result<Server> {
+        let mut builder =
+            Server::builder(&self.name, &self.version).tools(self.tools.iter().cloned());
+        for prompt in &self.prompts {
+            builder = builder.prompt(prompt.clone());
+        }
+        for resource in &self.resources {
+            builder = builder.resource(resource.clone());
+        }
+        for template in &self.templates {
+            builder = builder.resource_template(template.clone());
+        }
+        if let Some(title) = &self.title {
+            builder = builder.title(title);
+        }
+        if let Some(instructions) = &self.instructions {
+            builder = builder.instructions(instructions);
+        }
+        builder.build(edgemcp::runtime::web::runtime())
+    }
+}
+
+/// An MCP server whose tools, resources and prompts are JavaScript functions.
+///
+/// Serve it from any fetch-style host with [`handle`](McpServer::handle) (a service
+/// worker, Deno, Bun, Node 18+, a Worker), or over any message channel with
+/// [`handleMessage`](McpServer::handle_message). It is stateless over HTTP, as the core
+/// is; over `handleMessage` it remembers the revision `initialize` negotiated.
+///
+/// ```js
+/// import { McpServer } from "edgemcp";
+///
+/// const server = new McpServer({ name: "demo", version: "1.0.0" });
+/// server.tool("add", {
+///   description: "Adds two numbers",
+///   inputSchema: { type: "object", properties: { a: { type: "number" }, b: { type: "number" } }, required: ["a", "b"] },
+/// }, ({ a, b }) => ({ sum: a + b }));
+/// export default { fetch: (request) => server.handle(request) };
+/// ```
+#[wasm_bindgen]
+pub struct McpServer {
+    registry: RefCell<Registry>,
+    /// The server built from the registry; rebuilt on each registration.
+    server: RefCell<Server>,
+    /// The revision `initialize` negotiated over `handleMessage`.
+    session: Rc<Cell<Option<ProtocolVersion>>>,
+}
+
+#[wasm_bindgen]
+impl McpServer {
+    /// A server with no tools yet: `{ name, version, title?, instructions? }`.
+    ///
+    /// # Errors
+    /// Throws when `name` or `version` is missing.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: ServerOptions) -> Result<McpServer, JsValue> {
+        let options = JsValue::from(options);
+        let what = "the server options";
+        let required = |key: &str| -> Result<String, JsValue> {
+            string_field(&options, key, what)
+                .map_err(|e| js_error(&e))?
+                .ok_or_else(|| js_error(&Error::invalid_params(format!("{what} need `{key}`"))))
+        };
+        let registry = Registry {
+            name: required("name")?,
+            version: required("version")?,
+            title: string_field(&options, "title", what).map_err(|e| js_error(&e))?,
+            instructions: string_field(&options, "instructions", what).map_err(|e| js_error(&e))?,
+            tools: Vec::new(),
+            resources: Vec::new(),
+            templates: Vec::new(),
+            prompts: Vec::new(),
+        };
+        let server = registry.build().map_err(|e| js_error(&e))?;
+        Ok(McpServer {
+            registry: RefCell::new(registry),
+            server: RefCell::new(server),
+            session: Rc::default(),
+        })
+    }
+
+    /// Registers a tool: `handler(args, ctx)` returns (or resolves to) a string, an object
+    /// (structured content), or a whole result `{ content, structuredContent?, isError? }`.
+    /// A throw or a rejection becomes an `isError` result with its message.
+    ///
+    /// # Errors
+    /// Throws when the definition is invalid or the name is taken.
+    pub fn tool(
+        &self,
+        name: &str,
+        definition: ToolDefinition,
+        handler: ToolHandler,
+    ) -> Result<(), JsValue> {
+        let tool = tool_from_js(name, &definition.into(), handler.unchecked_into())
+            .map_err(|e| js_error(&e))?;
+        self.register(|registry| registry.tools.push(tool))
+    }
+
+    /// Registers a resource: `handler(uri, variables)` returns a string (text), a
+    /// `Uint8Array` (binary), or `{ text }` / `{ blob }` contents. A `uri` with
+    /// `{variables}` registers a template, matched against the URIs clients read.
+    ///
+    /// # Errors
+    /// Throws when the definition or template is invalid or the URI is taken.
+    pub fn resource(
+        &self,
+        uri: &str,
+        definition: ResourceDefinition,
+        handler: ResourceHandler,
+    ) -> Result<(), JsValue> {
+        let entry = resource_from_js(uri, &definition.into(), handler.unchecked_into())
+            .map_err(|e| js_error(&e))?;
+        self.register(|registry| match entry {
+            ResourceEntry::Fixed(resource) => registry.resources.push(resource),
+            ResourceEntry::Template(template) => registry.templates.push(template),
+        })
+    }
+
+    /// Registers a prompt: `handler(args)` returns a string (one user message) or an
+    /// array of `{ role, text }` / `{ role, content }` messages. A missing required
+    /// argument is refused before the handler runs.
+    ///
+    /// # Errors
+    /// Throws when the definition is invalid or the name is taken.
+    pub fn prompt(
+        &self,
+        name: &str,
+        definition: PromptDefinition,
+        handler: PromptHandler,
+    ) -> Result<(), JsValue> {
+        let prompt = prompt_from_js(name, &definition.into(), handler.unchecked_into())
+            .map_err(|e| js_error(&e))?;
+        self.register(|registry| registry.prompts.push(prompt))
+    }
+
+    /// Answers a fetch `Request` with a `Response`: Streamable HTTP on `/mcp`, and
+    /// `/health`. Progress and logs (when asked for) arrive as one SSE body.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Response>")]
+    pub fn handle(&self, request: web_sys::Request) -> js_sys::Promise {
+        let server = self.server.borrow().clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let request = read_request(&request).await.map_err(|message| {
+                js_error(&Error::invalid_params(format!(
+                    "the request cannot be read: {message}"
+                )))
+            })?;
+            let response = server.handle_http(request).await;
+            Ok(write_response(response).await?.into())
+        })
+    }
+
+    /// Answers one JSON-RPC message (or batch) given as text; resolves to the response
+    /// text, or `null` for notifications. Malformed JSON gets a JSON-RPC parse error.
+    #[wasm_bindgen(js_name = handleMessage, unchecked_return_type = "Promise<string | null>")]
+    pub fn handle_message(&self, json: String) -> js_sys::Promise {
+        let server = self.server.borrow().clone();
+        let session = self.session.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let outcome = server
+                .handle_incoming(jsonrpc::parse(json.as_bytes()), session.get())
+                .await;
+            let text = match outcome {
+                Outcome::Accepted => return Ok(JsValue::NULL),
+                Outcome::One(reply) => {
+                    if let Some(version) = reply.negotiated_version() {
+                        session.set(Some(version));
+                    }
+                    serde_json::to_string(&reply.response)
+                }
+                Outcome::Batch(responses) => serde_json::to_string(&responses),
+            };
+            text.map(|t| JsValue::from_str(&t)).map_err(|e| {
+                js_error(&Error::internal(format!(
+                    "a response cannot be written: {e}"
+                )))
+            })
+        })
+    }
+}
+
+impl McpServer {
+    /// Applies `change` and rebuilds the server; a change the server refuses is undone.
+    fn register(&self, change: impl FnOnce(&mut Registry)) -> Result<(), JsValue> {
+        let mut registry = self.registry.borrow_mut();
+        let before = (
+            registry.tools.len(),
+            registry.resources.len(),
+            registry.templates.len(),
+            registry.prompts.len(),
+        );
+        change(&mut registry);
+        match registry.build() {
+            Ok(server) => {
+                *self.server.borrow_mut() = server;
+                Ok(())
+            }
+            Err(error) => {
+                registry.tools.truncate(before.0);
+                registry.resources.truncate(before.1);
+                registry.templates.truncate(before.2);
+                registry.prompts.truncate(before.3);
+                Err(js_error(&error))
+            }
+        }
+    }
+}
