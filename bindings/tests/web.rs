@@ -168,7 +168,7 @@ async fn registers_and_lists_tools_resources_and_prompts() {
 }
 
 #[wasm_bindgen_test]
-async fn handleMessage_remembers_the_negotiated_revision() {
+async fn handle_message_remembers_the_negotiated_revision() {
     let server = server();
     send(&server, initialize()).await;
     let reply = send(&server, json!({"jsonrpc": "2.0", "id": 9, "method": "tools/call", "params": {"name": "version", "arguments": {}}})).await;
