@@ -15,6 +15,8 @@ scenarios!(
     batches_only_in_2025_03_26,
     protocol_version_header_rules,
     stateless_header_rules,
+    stateless_error_precedence,
+    required_client_capabilities,
     progress_and_logs_stream_over_sse,
     no_stream_without_event_stream_accept,
 );
@@ -348,6 +350,102 @@ mod scenarios {
             "io.modelcontextprotocol/clientCapabilities": {}
         });
         json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string()
+    }
+
+    /// A version mismatch is reported before an unknown version; errors echo the id;
+    /// `initialize` does not exist on the stateless revision.
+    pub(crate) async fn stateless_error_precedence() {
+        let server = fixture();
+        let v = ProtocolVersion::V2026_07_28;
+        let discover = |meta_version: &str| {
+            json!({"jsonrpc": "2.0", "id": 301, "method": "server/discover", "params": {"_meta": {
+                "io.modelcontextprotocol/protocolVersion": meta_version,
+                "io.modelcontextprotocol/clientCapabilities": {}}}})
+            .to_string()
+        };
+        let headers = |version: &'static str| {
+            [
+                ("mcp-protocol-version", version),
+                ("mcp-method", "server/discover"),
+            ]
+        };
+        let mismatch = send(
+            &server,
+            raw_post(&discover("v999.0.0"), &headers("2026-07-28")),
+        )
+        .await;
+        assert_eq!((mismatch.status, mismatch.error_code()), (400, -32020));
+        assert_eq!(mismatch.response()["id"], 301);
+        Client::new(server.clone(), v).check("server/discover", &mismatch);
+
+        let unknown = send(
+            &server,
+            raw_post(&discover("v999.0.0"), &headers("v999.0.0")),
+        )
+        .await;
+        assert_eq!((unknown.status, unknown.error_code()), (400, -32022));
+        assert_eq!(
+            unknown.response()["id"],
+            301,
+            "the error names the request it answers"
+        );
+        assert_eq!(unknown.response()["error"]["data"]["requested"], "v999.0.0");
+        Client::new(server.clone(), v).check("server/discover", &unknown);
+
+        let init = Client::new(server.clone(), v)
+            .call(
+                "initialize",
+                json!({"protocolVersion": "2026-07-28", "capabilities": {},
+                       "clientInfo": {"name": "t", "version": "0"}}),
+            )
+            .await;
+        assert_eq!((init.status, init.error_code()), (404, -32601));
+    }
+
+    /// A tool that needs a client capability is refused (-32021, HTTP 400) on the
+    /// stateless revision when the request does not declare it, and runs when it does.
+    pub(crate) async fn required_client_capabilities() {
+        let server = fixture_builder()
+            .tool(
+                edgemcp::Tool::untyped(
+                    "ask",
+                    "Asks the user",
+                    json!({"type": "object"}),
+                    |_, _| async { Ok(edgemcp::ToolResult::text("asked")) },
+                )
+                .requires_client_capability("elicitation"),
+            )
+            .build(Runtime::for_tests(0))
+            .unwrap();
+        let v = ProtocolVersion::V2026_07_28;
+        let refused = Client::new(server.clone(), v)
+            .call("tools/call", json!({"name": "ask", "arguments": {}}))
+            .await;
+        assert_eq!((refused.status, refused.error_code()), (400, -32021));
+        assert_eq!(
+            refused.response()["error"]["data"]["requiredCapabilities"],
+            json!({"elicitation": {}})
+        );
+        let mut body: Value = serde_json::from_str(&stateless(
+            "tools/call",
+            json!({"name": "ask", "arguments": {}}),
+        ))
+        .unwrap();
+        body["params"]["_meta"]["io.modelcontextprotocol/clientCapabilities"] =
+            json!({"elicitation": {}});
+        let headers = [
+            ("mcp-protocol-version", "2026-07-28"),
+            ("mcp-method", "tools/call"),
+            ("mcp-name", "ask"),
+        ];
+        let accepted = send(&server, raw_post(&body.to_string(), &headers)).await;
+        assert_eq!(accepted.status, 200);
+        assert_eq!(accepted.result()["content"][0]["text"], "asked");
+        // The 2025 revisions negotiate capabilities per session, which is not kept.
+        let older = Client::new(server, ProtocolVersion::V2025_11_25)
+            .call("tools/call", json!({"name": "ask", "arguments": {}}))
+            .await;
+        assert_eq!(older.result()["content"][0]["text"], "asked");
     }
 
     pub(crate) async fn stateless_header_rules() {

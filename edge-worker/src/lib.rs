@@ -20,11 +20,11 @@
 mod convert;
 pub mod storage;
 
-use edgemcp::toolkit::{Stores, ToolkitConfig};
+#[cfg(feature = "entry")]
+mod entry;
+
 use edgemcp::Server;
-use std::cell::RefCell;
-use std::sync::Arc;
-use worker::{event, Context, Env, Request, Response};
+use worker::{Request, Response};
 
 /// The KV namespace binding the toolkits use.
 pub const KV_BINDING: &str = "KV";
@@ -33,58 +33,22 @@ pub const D1_BINDING: &str = "DB";
 /// The R2 bucket binding the toolkits use.
 pub const R2_BINDING: &str = "BUCKET";
 
-thread_local! {
-    // One isolate runs one thread: the server built for the first request serves the rest.
-    static SERVER: RefCell<Option<Server>> = const { RefCell::new(None) };
-}
-
-#[event(start)]
-fn start() {
-    console_error_panic_hook::set_once();
-}
-
-#[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
-    let server = match SERVER.with(|cell| cell.borrow().clone()) {
-        Some(server) => server,
-        None => match build_server(&env) {
-            Ok(server) => {
-                SERVER.with(|cell| *cell.borrow_mut() = Some(server.clone()));
-                server
-            }
-            Err(err) => {
-                worker::console_error!("edgemcp: the server could not start: {err}");
-                return Response::error(format!("The MCP server is misconfigured: {err}"), 500);
-            }
-        },
-    };
+/// Answers a Worker request with `server`: the whole Streamable HTTP endpoint (`/mcp`,
+/// `/health`), for Workers that build their own [`Server`].
+///
+/// With the default `entry` feature off, this crate exports no `fetch` handler of its
+/// own, so another Worker crate can serve its server with it:
+///
+/// ```ignore
+/// #[worker::event(fetch)]
+/// async fn fetch(req: worker::Request, _env: worker::Env, _ctx: worker::Context) -> worker::Result<worker::Response> {
+///     edgemcp_worker::serve(&my_server()?, req).await
+/// }
+/// ```
+///
+/// # Errors
+/// Only when workerd refuses to read the request or build the response.
+pub async fn serve(server: &Server, req: Request) -> worker::Result<Response> {
     let request = convert::request(req, server.http_config().max_body_bytes).await?;
     convert::response(server.handle_http(request).await)
-}
-
-/// Builds the server from the Worker's bindings and vars.
-fn build_server(env: &Env) -> edgemcp::Result<Server> {
-    let var = |name: &str| env.var(name).ok().map(|v| v.to_string());
-    let config = ToolkitConfig::from_vars(var)?;
-    // A missing binding leaves that toolkit out rather than failing the Worker.
-    let stores = Stores {
-        kv: env
-            .kv(KV_BINDING)
-            .ok()
-            .map(|kv| Arc::new(storage::Kv::new(kv)) as _),
-        sql: env
-            .d1(D1_BINDING)
-            .ok()
-            .map(|db| Arc::new(storage::D1::new(db)) as _),
-        blobs: env
-            .bucket(R2_BINDING)
-            .ok()
-            .map(|bucket| Arc::new(storage::R2::new(bucket)) as _),
-    };
-    let builder = Server::builder("edgemcp-worker", env!("CARGO_PKG_VERSION"))
-        .instructions(
-            "Data tools at the edge: sql_* query the D1 database (read-only SELECTs, bound parameters), \
-             kv_* read and write the KV namespace, blob_* read and write the R2 bucket.",
-        );
-    edgemcp::toolkit::register(builder, &stores, &config)?.build(edgemcp::runtime::web::runtime())
 }

@@ -117,16 +117,25 @@ impl Server {
                 "Accept must allow application/json or text/event-stream.".to_owned(),
             );
         }
+        let incoming = jsonrpc::parse(&req.body);
         let header_version = match req.header_value("mcp-protocol-version") {
             None => None,
             Some(text) => match text.trim().parse::<ProtocolVersion>() {
                 Ok(v) => Some(v),
                 Err(_) => {
-                    return reply_response(crate::server::unsupported_version_reply(text.trim()))
+                    // The error still names the request it answers.
+                    let id = match &incoming {
+                        Incoming::Single(Ok(Message::Request(request))) => Some(request.id.clone()),
+                        _ => None,
+                    };
+                    return reply_response(crate::server::unsupported_version_reply(
+                        id,
+                        text.trim(),
+                    ));
                 }
             },
         };
-        let request = match jsonrpc::parse(&req.body) {
+        let request = match incoming {
             Incoming::Single(Ok(Message::Request(request))) => request,
             other => {
                 return match self.handle_incoming(other, header_version).await {

@@ -180,12 +180,11 @@ impl ServerBuilder {
         if !self.prompts.is_empty() {
             caps.insert("prompts".into(), json!({"listChanged": false}));
         }
-        let prompt_completions = self
-            .prompts
-            .iter()
-            .any(|p| p.arguments.iter().any(|a| a.completer.is_some()));
-        let template_completions = self.templates.iter().any(|t| !t.completions.is_empty());
-        if prompt_completions || template_completions {
+        // Any prompt argument or template variable can be completed; one without a
+        // completer just offers no values.
+        let completable =
+            self.prompts.iter().any(|p| !p.arguments.is_empty()) || !self.templates.is_empty();
+        if completable {
             caps.insert("completions".into(), json!({}));
         }
         Value::Object(caps)

@@ -7,9 +7,12 @@ use crate::jsonrpc::{
     INVALID_REQUEST,
 };
 use crate::prompt::{PromptArgs, MAX_COMPLETIONS};
-use crate::protocol::{methods, LogLevel, ProtocolVersion, META_LOG_LEVEL, META_SERVER_INFO};
+use crate::protocol::{
+    codes, methods, LogLevel, ProtocolVersion, META_CLIENT_CAPABILITIES, META_LOG_LEVEL,
+    META_SERVER_INFO,
+};
 use crate::tool::validate::validate;
-use crate::tool::ToolResult;
+use crate::tool::{Tool, ToolResult};
 use crate::{Error, ErrorKind};
 use futures_channel::mpsc::UnboundedSender;
 use futures_util::future::{self, Either};
@@ -393,6 +396,9 @@ impl Server {
                 "Unknown tool: {name}. Call tools/list to see the tools this server offers."
             )));
         };
+        if cx.protocol_version().is_stateless() {
+            check_client_capabilities(tool, &params)?;
+        }
         let args = match params.remove("arguments") {
             None | Some(Value::Null) => Value::Object(Map::new()),
             Some(args @ Value::Object(_)) => args,
@@ -627,4 +633,33 @@ fn as_params(value: Value) -> Params {
         Value::Object(map) => map,
         _ => Map::new(),
     }
+}
+
+/// Refuses a call whose client lacks a capability the tool requires (-32021, HTTP 400).
+fn check_client_capabilities(tool: &Tool, params: &Params) -> Result<(), Failure> {
+    let declared = params
+        .get("_meta")
+        .and_then(|m| m.get(META_CLIENT_CAPABILITIES))
+        .and_then(Value::as_object);
+    let missing: Map<String, Value> = tool
+        .required_client_capabilities
+        .iter()
+        .filter(|cap| !declared.is_some_and(|d| d.contains_key(cap.as_str())))
+        .map(|cap| (cap.clone(), json!({})))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<&str> = missing.keys().map(String::as_str).collect();
+    Err(Failure::bad_request(
+        ErrorObject::new(
+            codes::MISSING_CLIENT_CAPABILITY,
+            format!(
+                "Tool `{}` needs the client capabilities {}; this client did not declare them.",
+                tool.name,
+                names.join(", ")
+            ),
+        )
+        .with_data(json!({"requiredCapabilities": missing})),
+    ))
 }

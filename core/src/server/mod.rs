@@ -110,8 +110,11 @@ pub(crate) fn resolve_request(
 }
 
 /// The -32022 reply for a revision this server does not speak.
-pub(crate) fn unsupported_version_reply(requested: &str) -> Reply {
-    resolve::unsupported_version(requested).into_reply(None)
+pub(crate) fn unsupported_version_reply(
+    id: Option<crate::jsonrpc::RequestId>,
+    requested: &str,
+) -> Reply {
+    resolve::unsupported_version(requested).into_reply(id)
 }
 
 /// The -32020 reply for headers that disagree with the body.

@@ -23,7 +23,16 @@ pub(crate) fn resolve_version(
     req: &Request,
     transport: Option<ProtocolVersion>,
 ) -> Result<ProtocolVersion, Failure> {
-    if req.method == methods::INITIALIZE {
+    let meta = req.params.get("_meta").and_then(Value::as_object);
+    let stated = meta.and_then(|m| m.get(META_PROTOCOL_VERSION));
+    let stateless_request = transport.is_some_and(ProtocolVersion::is_stateless)
+        || stated
+            .and_then(Value::as_str)
+            .and_then(|text| text.parse::<ProtocolVersion>().ok())
+            .is_some_and(ProtocolVersion::is_stateless);
+    // A stateless request has no `initialize`; it falls through to dispatch, which
+    // answers -32601 as those revisions require.
+    if req.method == methods::INITIALIZE && !stateless_request {
         let requested = req
             .params
             .get("protocolVersion")
@@ -31,8 +40,6 @@ pub(crate) fn resolve_version(
             .unwrap_or("");
         return Ok(ProtocolVersion::negotiate(requested));
     }
-    let meta = req.params.get("_meta").and_then(Value::as_object);
-    let stated = meta.and_then(|m| m.get(META_PROTOCOL_VERSION));
     let Some(stated) = stated else {
         return match transport {
             Some(v) if v.is_stateless() => Err(Failure::bad_request(ErrorObject::new(
@@ -51,14 +58,15 @@ pub(crate) fn resolve_version(
             format!("`_meta.{META_PROTOCOL_VERSION}` must be a string."),
         )));
     };
-    let version: ProtocolVersion = text.parse().map_err(|_| unsupported_version(text))?;
+    // Disagreeing versions are a framing error, reported before whether either is spoken.
     if let Some(header) = transport {
-        if header != version {
+        if header.as_str() != text {
             return Err(header_mismatch(format!(
-                "The MCP-Protocol-Version header says {header} but `_meta` says {version}; send the same version in both."
+                "The MCP-Protocol-Version header says {header} but `_meta` says {text}; send the same version in both."
             )));
         }
     }
+    let version: ProtocolVersion = text.parse().map_err(|_| unsupported_version(text))?;
     if version.is_stateless()
         && !meta.is_some_and(|m| {
             m.get(META_CLIENT_CAPABILITIES)

@@ -50,6 +50,7 @@ pub struct Tool {
     pub(crate) output_schema: Option<Arc<Value>>,
     pub(crate) annotations: Option<ToolAnnotations>,
     pub(crate) timeout: Option<Duration>,
+    pub(crate) required_client_capabilities: Vec<String>,
     pub(crate) handler: Arc<dyn ToolHandler>,
 }
 
@@ -93,8 +94,32 @@ impl Tool {
             output_schema: output_schema.map(Arc::new),
             annotations: None,
             timeout: None,
+            required_client_capabilities: Vec::new(),
             handler,
         }
+    }
+
+    /// Declares a client capability the tool cannot work without (`sampling`,
+    /// `elicitation`, `roots`).
+    ///
+    /// On stateless revisions (2026-07-28), where each request states the client's
+    /// capabilities, a call from a client without it is refused before the handler runs
+    /// with -32021 (HTTP 400) naming the capability. Earlier revisions negotiate
+    /// capabilities once per session, which a stateless server does not keep, so there the
+    /// handler runs.
+    ///
+    /// ```
+    /// use edgemcp::{Tool, ToolResult};
+    ///
+    /// let ask = Tool::untyped("ask", "Asks the user", serde_json::json!({"type": "object"}), |_, _| async {
+    ///     Ok(ToolResult::text("asked"))
+    /// })
+    /// .requires_client_capability("elicitation");
+    /// # let _ = ask;
+    /// ```
+    pub fn requires_client_capability(mut self, capability: impl Into<String>) -> Self {
+        self.required_client_capabilities.push(capability.into());
+        self
     }
 
     /// The tool's name.
