@@ -2,6 +2,19 @@
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+
+/** Connects the official SDK client to the MCP endpoint at `url`, runs `fn`, closes. */
+export async function withHttpClient(url, fn) {
+  const client = new Client({ name: "edgemcp-test-js", version: "0.0.0" });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  try {
+    return await fn(client);
+  } finally {
+    await client.close();
+  }
+}
 
 /** A free TCP port on 127.0.0.1. */
 export async function freePort() {

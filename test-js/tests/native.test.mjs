@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { freePort, startServer, stop } from "./helpers.mjs";
+import { freePort, startServer, stop, withHttpClient } from "./helpers.mjs";
 import * as scenarios from "./toolkit-scenarios.mjs";
 
 const binary = fileURLToPath(new URL("../../target/debug/edgemcp", import.meta.url));
@@ -25,15 +25,7 @@ describe("edgemcp serve", () => {
       env: { PORT: String(port) },
       healthUrl: `http://127.0.0.1:${port}/health`,
     });
-  const withClient = async (fn) => {
-    const client = new Client({ name: "edgemcp-test-js", version: "0.0.0" });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)));
-    try {
-      await fn(client);
-    } finally {
-      await client.close();
-    }
-  };
+  const withClient = (fn) => withHttpClient(`http://127.0.0.1:${port}/mcp`, fn);
 
   before(async () => {
     port = await freePort();
@@ -128,15 +120,7 @@ describe("edgemcp serve with an S3-compatible bucket (moto_server)", { skip: pro
     rmSync(data, { recursive: true, force: true });
   });
 
-  const withClient = async (fn) => {
-    const client = new Client({ name: "edgemcp-test-js", version: "0.0.0" });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)));
-    try {
-      await fn(client);
-    } finally {
-      await client.close();
-    }
-  };
+  const withClient = (fn) => withHttpClient(`http://127.0.0.1:${port}/mcp`, fn);
   test("blob round trip", () => withClient((c) => scenarios.blobRoundTrip(c, "s3")));
   test("blob refuses bad keys and sizes", () => withClient(scenarios.blobRefusesBadKeysAndSizes));
   test("objects land in the bucket", () =>

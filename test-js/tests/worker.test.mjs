@@ -5,9 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { freePort, startServer, stop } from "./helpers.mjs";
+import { freePort, startServer, stop, withHttpClient } from "./helpers.mjs";
 import * as scenarios from "./toolkit-scenarios.mjs";
 
 const dev = fileURLToPath(new URL("../../scripts/dev", import.meta.url));
@@ -23,20 +21,7 @@ async function startWorker() {
   });
 }
 
-async function connect() {
-  const client = new Client({ name: "edgemcp-test-js", version: "0.0.0" });
-  await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)));
-  return client;
-}
-
-async function withClient(fn) {
-  const client = await connect();
-  try {
-    await fn(client);
-  } finally {
-    await client.close();
-  }
-}
+const withClient = (fn) => withHttpClient(`http://127.0.0.1:${port}/mcp`, fn);
 
 before(async () => {
   port = await freePort();

@@ -1,5 +1,5 @@
 use crate::runtime::{BoxFuture, MaybeSend, MaybeSync};
-use crate::Result;
+use crate::{Error, Result};
 
 /// What an object store can do.
 #[non_exhaustive]
@@ -11,6 +11,39 @@ pub struct BlobCapability {
     pub content_type: bool,
     /// The largest object one put may write, in bytes.
     pub max_object_bytes: u64,
+}
+
+impl BlobCapability {
+    /// Checks a put against these limits: an empty key, or more bytes than one put may
+    /// write. Backends call it before writing, so each refuses the same input the same way.
+    ///
+    /// ```
+    /// use edgemcp::storage::BlobCapability;
+    ///
+    /// let mut cap = BlobCapability::default();
+    /// cap.max_object_bytes = 4;
+    /// assert!(cap.check_put("a.txt", 4).is_ok());
+    /// assert!(cap.check_put("a.txt", 5).is_err());
+    /// assert!(cap.check_put("", 1).is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidParams`](crate::ErrorKind::InvalidParams) naming the problem.
+    pub fn check_put(&self, key: &str, size: u64) -> Result<()> {
+        if key.is_empty() {
+            return Err(Error::invalid_params(
+                "an object key cannot be empty; give the object a name",
+            ));
+        }
+        if size > self.max_object_bytes {
+            return Err(Error::invalid_params(format!(
+                "the object is {size} bytes but one put writes at most {}; \
+                 store a smaller object or split it across keys",
+                super::byte_limit(self.max_object_bytes)
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// What is known about an object without reading it.

@@ -1,5 +1,5 @@
 use crate::runtime::{BoxFuture, MaybeSend, MaybeSync};
-use crate::Result;
+use crate::{Error, Result};
 use serde_json::Value;
 
 /// What a key-value backend can do.
@@ -18,6 +18,59 @@ pub struct KvCapability {
     pub max_key_bytes: usize,
     /// The largest value, in bytes (Workers KV: 25 MiB).
     pub max_value_bytes: usize,
+}
+
+impl KvCapability {
+    /// Checks a put against these limits, with errors that say what to change: an empty
+    /// or too long key, a too large value, a time to live below the minimum (and never
+    /// zero), metadata that is not a JSON object.
+    ///
+    /// Backends call it before writing, so each refuses the same input the same way.
+    ///
+    /// ```
+    /// use edgemcp::storage::{KvCapability, KvPut};
+    ///
+    /// let mut cap = KvCapability::default();
+    /// cap.max_key_bytes = 512;
+    /// cap.max_value_bytes = 1024;
+    /// assert!(cap.check_put("k", 10, &KvPut::new()).is_ok());
+    /// assert!(cap.check_put("", 10, &KvPut::new()).is_err());
+    /// assert!(cap.check_put("k", 2048, &KvPut::new()).is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidParams`](crate::ErrorKind::InvalidParams) naming the problem.
+    pub fn check_put(&self, key: &str, value_len: usize, options: &KvPut) -> Result<()> {
+        if key.is_empty() {
+            return Err(Error::invalid_params(
+                "a key cannot be empty; give the entry a name",
+            ));
+        }
+        if key.len() > self.max_key_bytes {
+            return Err(Error::invalid_params(format!(
+                "the key is {} bytes but keys are at most {} bytes; use a shorter key",
+                key.len(),
+                self.max_key_bytes
+            )));
+        }
+        if value_len > self.max_value_bytes {
+            return Err(Error::invalid_params(format!(
+                "the value is {value_len} bytes but values are at most {}; \
+                 store a smaller value or split it across keys",
+                super::byte_limit(self.max_value_bytes as u64)
+            )));
+        }
+        let min_ttl = self.min_ttl_seconds.max(1);
+        if options.ttl_seconds.is_some_and(|ttl| ttl < min_ttl) {
+            return Err(Error::invalid_params(format!(
+                "a time to live must be at least {min_ttl} second(s); leave it out to keep the entry"
+            )));
+        }
+        if options.metadata.as_ref().is_some_and(|m| !m.is_object()) {
+            return Err(Error::invalid_params("metadata must be a JSON object"));
+        }
+        Ok(())
+    }
 }
 
 /// A stored value and what was stored with it.

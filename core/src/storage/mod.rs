@@ -31,3 +31,13 @@ pub use sql::{
     sqlite_table_info, ColumnInfo, SqlCapability, SqlDatabase, SqlExecution, SqlRows, SqlValue,
     TableInfo, SQLITE_LIST_TABLES,
 };
+
+/// A byte count for messages: `26214400 bytes (25 MiB)`, or `12 bytes`.
+fn byte_limit(bytes: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    if bytes >= MIB && bytes % MIB == 0 {
+        format!("{bytes} bytes ({} MiB)", bytes / MIB)
+    } else {
+        format!("{bytes} bytes")
+    }
+}

@@ -154,12 +154,7 @@ impl BlobStore for FsBlobs {
         Box::pin(async move {
             let path = path?;
             let size = u64::try_from(body.len()).unwrap_or(u64::MAX);
-            if size > MAX_OBJECT_BYTES {
-                return Err(Error::invalid_params(format!(
-                    "the object is {size} bytes but one put writes at most {MAX_OBJECT_BYTES} \
-                     bytes (100 MiB); store a smaller object or split it across keys"
-                )));
-            }
+            self.capability().check_put(&key, size)?;
             blocking("object store", move || {
                 write_atomically(&path, &header, &body)?;
                 Ok(BlobMeta {

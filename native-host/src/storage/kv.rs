@@ -108,7 +108,7 @@ impl KvStore for SqliteKv {
         value: Vec<u8>,
         options: KvPut,
     ) -> BoxFuture<'a, Result<()>> {
-        let checked = check_put(key, &value, &options);
+        let checked = self.capability().check_put(key, value.len(), &options);
         let key = key.to_owned();
         let expires_at_ms = options.ttl_seconds.map(|ttl| {
             now_ms(&self.runtime)
@@ -205,36 +205,6 @@ fn list_page(
         _ => None,
     };
     Ok(KvList { keys, cursor })
-}
-
-fn check_put(key: &str, value: &[u8], options: &KvPut) -> Result<()> {
-    if key.is_empty() {
-        return Err(Error::invalid_params(
-            "a key cannot be empty; give the entry a name",
-        ));
-    }
-    if key.len() > MAX_KEY_BYTES {
-        return Err(Error::invalid_params(format!(
-            "the key is {} bytes but keys are at most {MAX_KEY_BYTES} bytes; use a shorter key",
-            key.len()
-        )));
-    }
-    if value.len() > MAX_VALUE_BYTES {
-        return Err(Error::invalid_params(format!(
-            "the value is {} bytes but values are at most {MAX_VALUE_BYTES} bytes (25 MiB); \
-             store a smaller value or split it across keys",
-            value.len()
-        )));
-    }
-    if options.ttl_seconds == Some(0) {
-        return Err(Error::invalid_params(
-            "a time to live must be at least 1 second; leave it out to keep the entry",
-        ));
-    }
-    if options.metadata.as_ref().is_some_and(|m| !m.is_object()) {
-        return Err(Error::invalid_params("metadata must be a JSON object"));
-    }
-    Ok(())
 }
 
 fn parse_metadata(stored: Option<String>) -> Result<Option<Value>> {

@@ -159,12 +159,7 @@ impl BlobStore for S3Blobs {
         Box::pin(async move {
             let path = object_path(key)?;
             let size = u64::try_from(body.len()).unwrap_or(u64::MAX);
-            if size > MAX_OBJECT_BYTES {
-                return Err(Error::invalid_params(format!(
-                    "the object is {size} bytes but one put writes at most {MAX_OBJECT_BYTES} \
-                     bytes (5 GiB); split it across keys"
-                )));
-            }
+            self.capability().check_put(key, size)?;
             let mut attributes = Attributes::new();
             match &options.content_type {
                 Some(content_type) => {

@@ -46,18 +46,8 @@ impl MemoryBlobs {
     }
 
     fn put_now(&self, key: &str, body: Vec<u8>, options: BlobPut) -> Result<BlobMeta> {
-        if key.is_empty() {
-            return Err(Error::invalid_params(
-                "an object key cannot be empty; give the object a name",
-            ));
-        }
         let size = u64::try_from(body.len()).unwrap_or(u64::MAX);
-        if size > MAX_OBJECT_BYTES {
-            return Err(Error::invalid_params(format!(
-                "the object is {size} bytes but one put writes at most {MAX_OBJECT_BYTES} bytes \
-                 (100 MiB); store a smaller object or split it across keys"
-            )));
-        }
+        self.capability().check_put(key, size)?;
         let meta = BlobMeta {
             key: key.to_owned(),
             size,

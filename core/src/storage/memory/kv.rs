@@ -57,24 +57,7 @@ impl MemoryKv {
     }
 
     fn put_now(&self, key: &str, value: Vec<u8>, options: KvPut) -> Result<()> {
-        if key.is_empty() {
-            return Err(Error::invalid_params(
-                "a key cannot be empty; give the entry a name",
-            ));
-        }
-        if key.len() > MAX_KEY_BYTES {
-            return Err(Error::invalid_params(format!(
-                "the key is {} bytes but keys are at most {MAX_KEY_BYTES} bytes; use a shorter key",
-                key.len()
-            )));
-        }
-        if value.len() > MAX_VALUE_BYTES {
-            return Err(Error::invalid_params(format!(
-                "the value is {} bytes but values are at most {MAX_VALUE_BYTES} bytes (25 MiB); \
-                 store a smaller value or split it across keys",
-                value.len()
-            )));
-        }
+        self.capability().check_put(key, value.len(), &options)?;
         let expires_at_ms = options.ttl_seconds.map(|ttl| {
             self.runtime
                 .now_unix_ms()
