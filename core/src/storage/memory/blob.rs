@@ -1,7 +1,7 @@
 use super::{lock, page};
 use crate::runtime::{BoxFuture, Runtime};
 use crate::storage::{BlobCapability, BlobList, BlobMeta, BlobObject, BlobPut, BlobStore};
-use crate::{Error, Result};
+use crate::Result;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
