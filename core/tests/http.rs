@@ -17,6 +17,7 @@ scenarios!(
     stateless_header_rules,
     stateless_error_precedence,
     required_client_capabilities,
+    multi_round_tool_calls,
     progress_and_logs_stream_over_sse,
     no_stream_without_event_stream_accept,
 );
@@ -446,6 +447,92 @@ mod scenarios {
             .call("tools/call", json!({"name": "ask", "arguments": {}}))
             .await;
         assert_eq!(older.result()["content"][0]["text"], "asked");
+    }
+
+    /// A tool asks for input with `input_required`, keeps sealed state, and finishes on
+    /// the retry that answers; an altered state is refused before the tool runs.
+    pub(crate) async fn multi_round_tool_calls() {
+        use edgemcp::tool::InputRequired;
+        let ask = edgemcp::Tool::untyped(
+            "greet",
+            "Greets by name",
+            json!({"type": "object"}),
+            |_, cx| async move {
+                let name = cx
+                    .input_response("user_name")
+                    .and_then(|a| a["content"]["name"].as_str().map(str::to_owned));
+                Ok(match (name, cx.request_state()) {
+                (Some(name), Some(state)) if state["round"] == 1 => {
+                    edgemcp::ToolResult::text(format!("Hello, {name}!"))
+                }
+                _ => edgemcp::ToolResult::input_required(
+                    InputRequired::new()
+                        .elicit("user_name", "What is your name?", json!({"type": "object", "properties": {"name": {"type": "string"}}}))
+                        .state(json!({"round": 1})),
+                ),
+            })
+            },
+        );
+        let server = fixture_builder()
+            .tool(ask)
+            .state_secret(vec![7; 32])
+            .build(Runtime::for_tests(0))
+            .unwrap();
+        let v = ProtocolVersion::V2026_07_28;
+        let client = Client::new(server.clone(), v);
+        let first = client
+            .call("tools/call", json!({"name": "greet", "arguments": {}}))
+            .await;
+        assert_eq!(first.result()["resultType"], "input_required");
+        assert_eq!(
+            first.result()["inputRequests"]["user_name"]["method"],
+            "elicitation/create"
+        );
+        let state = first.result()["requestState"].as_str().unwrap().to_owned();
+        assert!(
+            !state.contains("round"),
+            "the state is sealed, not plain JSON: {state}"
+        );
+
+        let answer = json!({"user_name": {"action": "accept", "content": {"name": "Ada"}}});
+        let done = client
+            .call("tools/call", json!({"name": "greet", "arguments": {}, "inputResponses": answer, "requestState": state}))
+            .await;
+        assert_eq!(done.result()["resultType"], "complete");
+        assert_eq!(done.result()["content"][0]["text"], "Hello, Ada!");
+
+        let tampered = client
+            .call("tools/call", json!({"name": "greet", "arguments": {}, "inputResponses": answer, "requestState": format!("{state}x")}))
+            .await;
+        assert_eq!(tampered.error_code(), -32602);
+        // A state sealed by another server (another secret) is refused too.
+        let other = fixture_builder()
+            .tool(edgemcp::Tool::untyped(
+                "greet",
+                "Greets",
+                json!({"type": "object"}),
+                |_, _| async { Ok(edgemcp::ToolResult::text("hi")) },
+            ))
+            .state_secret(vec![8; 32])
+            .build(Runtime::for_tests(0))
+            .unwrap();
+        let foreign = Client::new(other, v)
+            .call(
+                "tools/call",
+                json!({"name": "greet", "arguments": {}, "requestState": state}),
+            )
+            .await;
+        assert_eq!(foreign.error_code(), -32602);
+
+        // Earlier revisions cannot carry the request for input: an error result says so.
+        let older = Client::new(server, ProtocolVersion::V2025_11_25)
+            .call("tools/call", json!({"name": "greet", "arguments": {}}))
+            .await;
+        assert_eq!(older.result()["isError"], true);
+        assert!(older.result()["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("2026-07-28"));
     }
 
     pub(crate) async fn stateless_header_rules() {

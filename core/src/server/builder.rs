@@ -29,6 +29,7 @@ pub struct ServerBuilder {
     resources: Vec<Resource>,
     templates: Vec<ResourceTemplate>,
     prompts: Vec<Prompt>,
+    state_secret: Option<Vec<u8>>,
 }
 
 /// How many entries one list page holds unless [`ServerBuilder::page_size`] says otherwise.
@@ -49,6 +50,7 @@ impl ServerBuilder {
             tools: Vec::new(),
             resources: Vec::new(),
             templates: Vec::new(),
+            state_secret: None,
             prompts: Vec::new(),
         }
     }
@@ -119,6 +121,21 @@ impl ServerBuilder {
         self
     }
 
+    /// The secret that seals the `requestState` of multi-round tool calls (2026-07-28),
+    /// at least 32 bytes. Give every instance behind one endpoint the same secret, so a
+    /// retry that lands on another instance is accepted; without one, each server draws
+    /// its own at build and only accepts the states it issued.
+    ///
+    /// ```
+    /// let builder = edgemcp::Server::builder("demo", "1.0.0")
+    ///     .state_secret(b"a shared secret of at least 32 bytes!".to_vec());
+    /// # let _ = builder;
+    /// ```
+    pub fn state_secret(mut self, secret: Vec<u8>) -> Self {
+        self.state_secret = Some(secret);
+        self
+    }
+
     /// Checks the registrations and freezes them into a server running on `runtime`.
     ///
     /// # Errors
@@ -136,6 +153,20 @@ impl ServerBuilder {
         let resource_index = index(&self.resources, |r| &r.uri, "resource URI")?;
         let prompt_index = index(&self.prompts, |p| &p.name, "prompt")?;
         let capabilities = self.capabilities();
+        let state_key = match self.state_secret {
+            Some(secret) if secret.len() < 32 => {
+                return Err(Error::config(format!(
+                    "The state secret is {} bytes; use at least 32 random bytes.",
+                    secret.len()
+                )))
+            }
+            Some(secret) => secret,
+            None => {
+                let mut key = vec![0; 32];
+                runtime.fill_random(&mut key)?;
+                key
+            }
+        };
         Ok(Server {
             inner: Arc::new(ServerInner {
                 tool_list: Listing::new("tools", &self.tools, Tool::descriptor),
@@ -161,6 +192,7 @@ impl ServerBuilder {
                 prompts: self.prompts,
                 prompt_index,
                 capabilities,
+                state_key,
             }),
         })
     }

@@ -23,6 +23,19 @@ struct ContextInner {
     log_level: Option<LogLevel>,
     sink: Option<UnboundedSender<Value>>,
     last_progress: Mutex<Option<f64>>,
+    round: Round,
+}
+
+/// What a retry of a multi-round request (2026-07-28) brings back, and what the client
+/// declared it can do.
+#[derive(Default)]
+pub(crate) struct Round {
+    /// `params.inputResponses`.
+    pub(crate) responses: Map<String, Value>,
+    /// `params.requestState`, opened and checked.
+    pub(crate) state: Option<Value>,
+    /// `_meta` client capabilities, on revisions that state them per request.
+    pub(crate) client_capabilities: Option<Map<String, Value>>,
 }
 
 impl RequestContext {
@@ -32,6 +45,7 @@ impl RequestContext {
         meta: Option<&Map<String, Value>>,
         log_level: Option<LogLevel>,
         sink: Option<UnboundedSender<Value>>,
+        round: Round,
     ) -> Self {
         let progress_token = meta
             .and_then(|m| m.get("progressToken"))
@@ -45,6 +59,7 @@ impl RequestContext {
                 log_level,
                 sink,
                 last_progress: Mutex::new(None),
+                round,
             }),
         }
     }
@@ -57,6 +72,35 @@ impl RequestContext {
     /// The revision this request speaks.
     pub fn protocol_version(&self) -> ProtocolVersion {
         self.inner.version
+    }
+
+    /// The client's answer to the input request `key` of an earlier round
+    /// ([`InputRequired`](crate::tool::InputRequired)), if this call is a retry that
+    /// carries one. Check its shape: it comes from the client.
+    pub fn input_response(&self, key: &str) -> Option<&Value> {
+        self.inner.round.responses.get(key)
+    }
+
+    /// Whether this call carries any answers to input requests.
+    pub fn has_input_responses(&self) -> bool {
+        !self.inner.round.responses.is_empty()
+    }
+
+    /// The state the tool kept in its last [`InputRequired`](crate::tool::InputRequired),
+    /// back unaltered (the server checked its seal), if this call is a retry.
+    pub fn request_state(&self) -> Option<&Value> {
+        self.inner.round.state.as_ref()
+    }
+
+    /// Whether the client declared `capability` (`sampling`, `elicitation`, `roots`) on
+    /// this request; `None` on revisions that negotiate capabilities once per session
+    /// instead, which a stateless server does not keep.
+    pub fn client_supports(&self, capability: &str) -> Option<bool> {
+        self.inner
+            .round
+            .client_capabilities
+            .as_ref()
+            .map(|caps| caps.contains_key(capability))
     }
 
     /// Whether the client asked for progress on this request.

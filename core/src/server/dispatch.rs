@@ -1,6 +1,8 @@
 //! Method routing: one parsed message in, at most one response out.
 
+use super::context::Round;
 use super::resolve::resolve_version;
+use super::state;
 use super::{RequestContext, Server};
 use crate::jsonrpc::{
     describe, ErrorObject, Incoming, Message, Request, RequestId, Response, INVALID_PARAMS,
@@ -12,7 +14,7 @@ use crate::protocol::{
     META_SERVER_INFO,
 };
 use crate::tool::validate::validate;
-use crate::tool::{Tool, ToolResult};
+use crate::tool::{InputRequired, Tool, ToolResult};
 use crate::{Error, ErrorKind};
 use futures_channel::mpsc::UnboundedSender;
 use futures_util::future::{self, Either};
@@ -236,7 +238,7 @@ impl Server {
                 inner.page_size,
             )?),
             methods::TOOLS_CALL if offered("tools") => {
-                let cx = self.context(&params, version, sink)?;
+                let cx = self.context(method, &params, version, sink)?;
                 self.call_tool(params, cx).await
             }
             methods::RESOURCES_LIST if offered("resources") => Ok(inner.resource_list.page(
@@ -254,7 +256,7 @@ impl Server {
                 )?)
             }
             methods::RESOURCES_READ if offered("resources") => {
-                let cx = self.context(&params, version, sink)?;
+                let cx = self.context(method, &params, version, sink)?;
                 self.read_resource(&params, cx).await
             }
             methods::PROMPTS_LIST if offered("prompts") => Ok(inner.prompt_list.page(
@@ -264,7 +266,7 @@ impl Server {
                 inner.page_size,
             )?),
             methods::PROMPTS_GET if offered("prompts") => {
-                let cx = self.context(&params, version, sink)?;
+                let cx = self.context(method, &params, version, sink)?;
                 self.get_prompt(params, cx).await
             }
             methods::COMPLETION_COMPLETE if offered("completions") => self.complete(&params),
@@ -283,6 +285,7 @@ impl Server {
 
     fn context(
         &self,
+        method: &str,
         params: &Params,
         version: ProtocolVersion,
         sink: Sink,
@@ -297,19 +300,109 @@ impl Server {
                 ))
             })?),
         };
+        let round = if version.is_stateless() {
+            self.round(method, params, meta)?
+        } else {
+            Round::default()
+        };
         Ok(RequestContext::new(
             self.inner.runtime.clone(),
             version,
             meta,
             log_level,
             sink,
+            round,
         ))
+    }
+
+    /// Reads what a retry of a multi-round request brings: the client's answers and the
+    /// sealed state, which must open for this method and name.
+    fn round(
+        &self,
+        method: &str,
+        params: &Params,
+        meta: Option<&Params>,
+    ) -> Result<Round, Failure> {
+        let responses = match params.get("inputResponses") {
+            None | Some(Value::Null) => Map::new(),
+            Some(Value::Object(responses)) => responses.clone(),
+            Some(other) => {
+                return Err(Failure::invalid_params(format!(
+                    "`inputResponses` must be an object of answers by request key, received {}.",
+                    describe(other)
+                )))
+            }
+        };
+        let name = params
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let state = match params.get("requestState") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(sealed)) => Some(
+                state::open(&self.inner.state_key, method, name, sealed).ok_or_else(|| {
+                    Failure::invalid_params(
+                        "requestState integrity check failed: send back the requestState of the \
+                         last input_required result unchanged, or start the call again without one.",
+                    )
+                })?,
+            ),
+            Some(other) => {
+                return Err(Failure::invalid_params(format!(
+                    "`requestState` must be the string the server sent, received {}.",
+                    describe(other)
+                )))
+            }
+        };
+        let client_capabilities = meta
+            .and_then(|m| m.get(META_CLIENT_CAPABILITIES))
+            .and_then(Value::as_object)
+            .cloned();
+        Ok(Round {
+            responses,
+            state,
+            client_capabilities,
+        })
+    }
+
+    /// The wire form of a tool's request for input: an `input_required` result on
+    /// 2026-07-28, an error result on revisions that cannot carry it.
+    fn input_required(
+        &self,
+        input: InputRequired,
+        method: &str,
+        name: &str,
+        version: ProtocolVersion,
+    ) -> Params {
+        if !version.is_stateless() || input.is_empty() {
+            let why = if input.is_empty() {
+                format!("`{name}` asked for input but named none; this is a bug in the server.")
+            } else {
+                format!(
+                    "`{name}` needs input from the client (elicitation, sampling or roots), which \
+                     protocol version {version} cannot carry here; use 2026-07-28."
+                )
+            };
+            return as_params(ToolResult::error(why).into_value(version.has_structured_output()));
+        }
+        let mut out = Map::new();
+        out.insert("resultType".into(), json!("input_required"));
+        if !input.requests.is_empty() {
+            out.insert("inputRequests".into(), Value::Object(input.requests));
+        }
+        if let Some(kept) = input.state {
+            let sealed = state::seal(&self.inner.state_key, method, name, &kept);
+            out.insert("requestState".into(), Value::String(sealed));
+        }
+        out
     }
 
     /// Adds what every result of a stateless revision carries.
     fn finish(&self, mut result: Params, method: &str, version: ProtocolVersion) -> Value {
         if version.has_result_type() {
-            result.insert("resultType".into(), json!("complete"));
+            result
+                .entry("resultType")
+                .or_insert_with(|| json!("complete"));
             let mut meta = Map::new();
             meta.insert(META_SERVER_INFO.into(), json!(self.inner.info));
             result.insert("_meta".into(), Value::Object(meta));
@@ -420,8 +513,9 @@ impl Server {
         }
         let limit = tool.timeout.unwrap_or(self.inner.tool_timeout);
         let sleep = cx.runtime().sleep(limit);
+        let version = cx.protocol_version();
         let call = tool.handler.call(args, cx);
-        let result = match future::select(call, sleep).await {
+        let mut result = match future::select(call, sleep).await {
             Either::Left((Ok(result), _)) => result,
             Either::Left((Err(err), _)) => ToolResult::error(err.to_string()),
             Either::Right(((), _)) => ToolResult::error(format!(
@@ -429,6 +523,9 @@ impl Server {
                 limit.as_millis()
             )),
         };
+        if let Some(input) = result.input_required.take() {
+            return Ok(self.input_required(input, methods::TOOLS_CALL, &name, version));
+        }
         Ok(as_params(result.into_value(structured)))
     }
 

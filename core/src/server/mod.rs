@@ -5,6 +5,7 @@ mod context;
 mod dispatch;
 mod listing;
 mod resolve;
+mod state;
 
 pub use builder::{ServerBuilder, DEFAULT_PAGE_SIZE, DEFAULT_TOOL_TIMEOUT};
 pub use context::RequestContext;
@@ -65,6 +66,8 @@ pub(crate) struct ServerInner {
     pub(crate) prompt_index: HashMap<String, usize>,
     pub(crate) prompt_list: Listing,
     pub(crate) capabilities: Value,
+    /// Seals the `requestState` of multi-round requests.
+    pub(crate) state_key: Vec<u8>,
 }
 
 impl Server {

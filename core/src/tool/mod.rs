@@ -4,10 +4,12 @@
 //! [`Tool::typed`] derives both schemas from Rust types; [`Tool::untyped`] takes a JSON
 //! Schema and a closure over raw JSON for tools whose shape is only known at run time.
 
+mod input;
 mod result;
 mod typed;
 pub(crate) mod validate;
 
+pub use input::InputRequired;
 pub use result::ToolResult;
 pub(crate) use typed::schema_of;
 

@@ -1,3 +1,4 @@
+use super::InputRequired;
 use crate::protocol::Content;
 use serde_json::{Map, Value};
 
@@ -14,6 +15,8 @@ pub struct ToolResult {
     pub structured: Option<Value>,
     /// Whether the call failed.
     pub is_error: bool,
+    /// What the tool needs from the client first, instead of a final result.
+    pub(crate) input_required: Option<InputRequired>,
 }
 
 impl ToolResult {
@@ -23,6 +26,7 @@ impl ToolResult {
             content: vec![Content::text(text)],
             structured: None,
             is_error: false,
+            input_required: None,
         }
     }
 
@@ -32,6 +36,7 @@ impl ToolResult {
             content,
             structured: None,
             is_error: false,
+            input_required: None,
         }
     }
 
@@ -42,6 +47,7 @@ impl ToolResult {
             content: vec![Content::text(value.to_string())],
             structured: Some(value),
             is_error: false,
+            input_required: None,
         }
     }
 
@@ -51,6 +57,18 @@ impl ToolResult {
             content: vec![Content::text(message)],
             structured: None,
             is_error: true,
+            input_required: None,
+        }
+    }
+
+    /// Not a result yet: the tool needs input from the client first (2026-07-28). The
+    /// client answers with a retry of the same call; see [`InputRequired`].
+    pub fn input_required(input: InputRequired) -> Self {
+        ToolResult {
+            content: Vec::new(),
+            structured: None,
+            is_error: false,
+            input_required: Some(input),
         }
     }
 

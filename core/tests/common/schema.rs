@@ -179,6 +179,11 @@ pub fn check_message(version: ProtocolVersion, method: &str, message: &Value) {
         },
         message,
     );
+    // A multi-round request's first answers are InputRequiredResults, whatever the method.
+    if message["result"]["resultType"] == "input_required" {
+        assert_valid(version, "InputRequiredResult", &message["result"]);
+        return;
+    }
     if let Some(def) = result_def(method) {
         if has_def(version, def) {
             assert_valid(version, def, &message["result"]);

@@ -6,9 +6,12 @@
 //! serves it as a Worker (`examples/conformance/wrangler.toml`). `scripts/conformance`
 //! runs the suite against both.
 //!
-//! Fixtures that need the server to send requests to the client (sampling, elicitation,
-//! the 2026 multi-round input flow) are not here: a stateless host cannot carry them, and
-//! `conformance/expected-failures.yml` lists the scenarios that need them, with reasons.
+//! The 2026-07-28 multi-round fixtures (`test_input_required_result_*`) are in `input`.
+//! Fixtures that need the server to send requests to the client during a 2025 call
+//! (sampling, elicitation) are not here: a stateless host cannot carry them, and
+//! `conformance/expected-failures/` lists the scenarios that need them, with reasons.
+
+mod input;
 
 use base64::Engine;
 use edgemcp::protocol::{Content, LogLevel, ResourceContents};
@@ -38,7 +41,8 @@ fn decode(base64: &str) -> Vec<u8> {
 pub fn fixture_server(runtime: edgemcp::runtime::Runtime) -> Result<Server> {
     let mut builder = Server::builder("edgemcp-conformance-fixture", env!("CARGO_PKG_VERSION"))
         .instructions("The fixtures of the MCP conformance suite.")
-        .tools(tools());
+        .tools(tools())
+        .tools(input::tools());
     for resource in resources() {
         builder = builder.resource(resource);
     }
