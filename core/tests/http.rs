@@ -524,6 +524,47 @@ mod scenarios {
             .await;
         assert_eq!(foreign.error_code(), -32602);
 
+        // Prompts ask the same way.
+        let brief = edgemcp::Prompt::asking("brief", "Asks for a topic", |_, cx| async move {
+            use edgemcp::prompt::PromptReply;
+            Ok(
+                match cx
+                    .input_response("topic")
+                    .and_then(|a| a["content"]["topic"].as_str())
+                {
+                    Some(topic) => PromptReply::Messages(vec![edgemcp::PromptMessage::user(
+                        format!("Brief on {topic}"),
+                    )]),
+                    None => PromptReply::InputRequired(InputRequired::new().elicit(
+                        "topic",
+                        "Which topic?",
+                        json!({"type": "object", "properties": {"topic": {"type": "string"}}}),
+                    )),
+                },
+            )
+        });
+        let with_prompt = fixture_builder()
+            .prompt(brief)
+            .build(Runtime::for_tests(0))
+            .unwrap();
+        let prompts = Client::new(with_prompt.clone(), v);
+        let asked = prompts.call("prompts/get", json!({"name": "brief"})).await;
+        assert_eq!(
+            asked.result()["inputRequests"]["topic"]["method"],
+            "elicitation/create"
+        );
+        let answered = prompts
+            .call("prompts/get", json!({"name": "brief", "inputResponses": {"topic": {"action": "accept", "content": {"topic": "tides"}}}}))
+            .await;
+        assert_eq!(
+            answered.result()["messages"][0]["content"]["text"],
+            "Brief on tides"
+        );
+        let old_prompt = Client::new(with_prompt, ProtocolVersion::V2025_11_25)
+            .call("prompts/get", json!({"name": "brief"}))
+            .await;
+        assert_eq!(old_prompt.error_code(), -32602);
+
         // Earlier revisions cannot carry the request for input: an error result says so.
         let older = Client::new(server, ProtocolVersion::V2025_11_25)
             .call("tools/call", json!({"name": "greet", "arguments": {}}))

@@ -78,16 +78,30 @@ impl PromptArgument {
     }
 }
 
+/// What a prompt renderer produced: messages, or (2026-07-28) a request for input first.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PromptReply {
+    /// The rendered messages.
+    Messages(Vec<PromptMessage>),
+    /// Input the client must give first; the retry that answers reaches the renderer
+    /// with [`RequestContext::input_response`] and
+    /// [`RequestContext::request_state`]. See [`InputRequired`](crate::tool::InputRequired).
+    InputRequired(crate::tool::InputRequired),
+}
+
 /// The object-safe renderer behind every prompt.
 pub(crate) trait PromptHandler: MaybeSend + MaybeSync {
     fn render(
         &self,
         args: PromptArgs,
         cx: RequestContext,
-    ) -> BoxFuture<'static, Result<Vec<PromptMessage>>>;
+    ) -> BoxFuture<'static, Result<PromptReply>>;
 }
 
-impl<F, Fut> PromptHandler for F
+/// A renderer that always produces messages.
+struct Messages<F>(F);
+
+impl<F, Fut> PromptHandler for Messages<F>
 where
     F: Fn(PromptArgs, RequestContext) -> Fut + MaybeSend + MaybeSync,
     Fut: Future<Output = Result<Vec<PromptMessage>>> + MaybeSend + 'static,
@@ -96,8 +110,26 @@ where
         &self,
         args: PromptArgs,
         cx: RequestContext,
-    ) -> BoxFuture<'static, Result<Vec<PromptMessage>>> {
-        Box::pin(self(args, cx))
+    ) -> BoxFuture<'static, Result<PromptReply>> {
+        let rendered = (self.0)(args, cx);
+        Box::pin(async move { rendered.await.map(PromptReply::Messages) })
+    }
+}
+
+/// A renderer that may ask for input first.
+struct Asking<F>(F);
+
+impl<F, Fut> PromptHandler for Asking<F>
+where
+    F: Fn(PromptArgs, RequestContext) -> Fut + MaybeSend + MaybeSync,
+    Fut: Future<Output = Result<PromptReply>> + MaybeSend + 'static,
+{
+    fn render(
+        &self,
+        args: PromptArgs,
+        cx: RequestContext,
+    ) -> BoxFuture<'static, Result<PromptReply>> {
+        Box::pin((self.0)(args, cx))
     }
 }
 
@@ -136,7 +168,44 @@ impl Prompt {
             title: None,
             description: Some(description.into()),
             arguments: Vec::new(),
-            handler: Arc::new(handler),
+            handler: Arc::new(Messages(handler)),
+        }
+    }
+
+    /// A prompt whose renderer may ask the client for input before it renders
+    /// (2026-07-28 multi-round requests); on earlier revisions a request for input is an
+    /// error that says so.
+    ///
+    /// ```
+    /// use edgemcp::prompt::PromptReply;
+    /// use edgemcp::tool::InputRequired;
+    /// use edgemcp::{Prompt, PromptMessage};
+    ///
+    /// let brief = Prompt::asking("brief", "Writes a brief for a topic.", |_args, cx| async move {
+    ///     match cx.input_response("topic").and_then(|a| a["content"]["topic"].as_str()) {
+    ///         Some(topic) => Ok(PromptReply::Messages(vec![PromptMessage::user(format!("Brief on {topic}"))])),
+    ///         None => Ok(PromptReply::InputRequired(InputRequired::new().elicit(
+    ///             "topic", "Which topic?", serde_json::json!({"type": "object", "properties": {"topic": {"type": "string"}}}),
+    ///         ))),
+    ///     }
+    /// });
+    /// assert_eq!(brief.name(), "brief");
+    /// ```
+    pub fn asking<F, Fut>(
+        name: impl Into<String>,
+        description: impl Into<String>,
+        handler: F,
+    ) -> Self
+    where
+        F: Fn(PromptArgs, RequestContext) -> Fut + MaybeSend + MaybeSync + 'static,
+        Fut: Future<Output = Result<PromptReply>> + MaybeSend + 'static,
+    {
+        Prompt {
+            name: name.into(),
+            title: None,
+            description: Some(description.into()),
+            arguments: Vec::new(),
+            handler: Arc::new(Asking(handler)),
         }
     }
 

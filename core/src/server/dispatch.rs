@@ -8,7 +8,7 @@ use crate::jsonrpc::{
     describe, ErrorObject, Incoming, Message, Request, RequestId, Response, INVALID_PARAMS,
     INVALID_REQUEST,
 };
-use crate::prompt::{PromptArgs, MAX_COMPLETIONS};
+use crate::prompt::{PromptArgs, PromptReply, MAX_COMPLETIONS};
 use crate::protocol::{
     codes, methods, LogLevel, ProtocolVersion, META_CLIENT_CAPABILITIES, META_LOG_LEVEL,
     META_SERVER_INFO,
@@ -367,24 +367,23 @@ impl Server {
 
     /// The wire form of a tool's request for input: an `input_required` result on
     /// 2026-07-28, an error result on revisions that cannot carry it.
-    fn input_required(
-        &self,
-        input: InputRequired,
-        method: &str,
-        name: &str,
-        version: ProtocolVersion,
-    ) -> Params {
-        if !version.is_stateless() || input.is_empty() {
-            let why = if input.is_empty() {
-                format!("`{name}` asked for input but named none; this is a bug in the server.")
-            } else {
-                format!(
-                    "`{name}` needs input from the client (elicitation, sampling or roots), which \
-                     protocol version {version} cannot carry here; use 2026-07-28."
-                )
-            };
-            return as_params(ToolResult::error(why).into_value(version.has_structured_output()));
+    fn input_required(&self, input: InputRequired, name: &str, version: ProtocolVersion) -> Params {
+        if version.is_stateless() && !input.is_empty() {
+            return self.seal_input(input, methods::TOOLS_CALL, name);
         }
+        let why = if input.is_empty() {
+            format!("`{name}` asked for input but named none; this is a bug in the server.")
+        } else {
+            format!(
+                "`{name}` needs input from the client (elicitation, sampling or roots), which \
+                 protocol version {version} cannot carry here; use 2026-07-28."
+            )
+        };
+        as_params(ToolResult::error(why).into_value(version.has_structured_output()))
+    }
+
+    /// An `input_required` result, its state sealed for `method` on `name`.
+    fn seal_input(&self, input: InputRequired, method: &str, name: &str) -> Params {
         let mut out = Map::new();
         out.insert("resultType".into(), json!("input_required"));
         if !input.requests.is_empty() {
@@ -524,7 +523,7 @@ impl Server {
             )),
         };
         if let Some(input) = result.input_required.take() {
-            return Ok(self.input_required(input, methods::TOOLS_CALL, &name, version));
+            return Ok(self.input_required(input, &name, version));
         }
         Ok(as_params(result.into_value(structured)))
     }
@@ -618,7 +617,18 @@ impl Server {
                 missing.name
             )));
         }
-        let messages = prompt.handler.render(args, cx).await?;
+        let messages = match prompt.handler.render(args, cx).await? {
+            PromptReply::Messages(messages) => messages,
+            PromptReply::InputRequired(input) if version.is_stateless() && !input.is_empty() => {
+                return Ok(self.seal_input(input, methods::PROMPTS_GET, name));
+            }
+            PromptReply::InputRequired(_) => {
+                return Err(Failure::invalid_params(format!(
+                    "Prompt `{name}` needs input from the client, which protocol version \
+                     {version} cannot carry here; use 2026-07-28."
+                )))
+            }
+        };
         let structured = version.has_structured_output();
         let messages: Vec<Value> = messages
             .into_iter()

@@ -200,3 +200,26 @@ pub(crate) fn tools() -> Vec<Tool> {
         ),
     ]
 }
+
+/// The multi-round prompt fixture: asks for context, then renders with it.
+pub(crate) fn prompt() -> edgemcp::Prompt {
+    use edgemcp::prompt::PromptReply;
+    edgemcp::Prompt::asking(
+        "test_input_required_result_prompt",
+        "Asks the user for context, then renders a prompt with it",
+        |_, cx| async move {
+            Ok(
+                match accepted(cx.input_response("user_context"), "context") {
+                    Some(context) => PromptReply::Messages(vec![edgemcp::PromptMessage::user(
+                        format!("Use this context: {context}"),
+                    )]),
+                    None => PromptReply::InputRequired(InputRequired::new().elicit(
+                        "user_context",
+                        "What context should the prompt use?",
+                        string_schema("context"),
+                    )),
+                },
+            )
+        },
+    )
+}

@@ -47,7 +47,7 @@ pub fn fixture_server(runtime: edgemcp::runtime::Runtime) -> Result<Server> {
         builder = builder.resource(resource);
     }
     builder = builder.resource_template(template()?);
-    for prompt in prompts() {
+    for prompt in prompts().into_iter().chain([input::prompt()]) {
         builder = builder.prompt(prompt);
     }
     builder.build(runtime)
