@@ -9,7 +9,8 @@
 //! The 2026-07-28 multi-round fixtures (`test_input_required_result_*`) are in `input`.
 //! Fixtures that need the server to send requests to the client during a 2025 call
 //! (sampling, elicitation) are not here: a stateless host cannot carry them, and
-//! `conformance/expected-failures/` lists the scenarios that need them, with reasons.
+//! `examples/conformance/expected-failures/` lists the scenarios that need them, with
+//! reasons.
 
 mod input;
 
