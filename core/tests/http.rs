@@ -593,6 +593,13 @@ mod scenarios {
         assert_eq!(seen.status, 200);
         assert_eq!(seen.result()["content"][0]["text"], "hi");
         check(&seen);
+        // Whitespace around a header value is not part of it.
+        let padded = [
+            ("mcp-protocol-version", " 2026-07-28"),
+            ("mcp-method", "tools/call\t"),
+            ("mcp-name", "  echo  "),
+        ];
+        assert_eq!(send(&server, raw_post(&call, &padded)).await.status, 200);
 
         // Headers sent, the error code expected, and a phrase its message must contain.
         type Case<'a> = (Vec<(&'a str, &'a str)>, i64, &'a str);

@@ -53,11 +53,14 @@ impl HttpRequest {
     }
 
     /// The first value of header `name`, compared without regard to case.
+    ///
+    /// Spaces and tabs around the value are optional whitespace in HTTP and are trimmed,
+    /// as hosts differ in whether they already do it.
     pub fn header_value(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v.trim_matches([' ', '\t']))
     }
 }
 
