@@ -6,7 +6,13 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 /// Reads a fetch `Request` whole: method, path with query, headers, body.
-pub(crate) async fn read_request(request: &web_sys::Request) -> Result<HttpRequest, String> {
+///
+/// A body whose declared length is over `limit` is not read: the core answers 413 from the
+/// header alone.
+pub(crate) async fn read_request(
+    request: &web_sys::Request,
+    limit: usize,
+) -> Result<HttpRequest, String> {
     let url = web_sys::Url::new(&request.url()).map_err(|e| message_of(&e))?;
     let path = format!("{}{}", url.pathname(), url.search());
     let mut headers = Vec::new();
@@ -19,7 +25,13 @@ pub(crate) async fn read_request(request: &web_sys::Request) -> Result<HttpReque
             headers.push((name, value));
         }
     }
+    let declared = headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, value)| value.trim().parse::<u64>().ok());
+    let too_large = declared.is_some_and(|n| n > limit as u64);
     let body = match request.method().as_str() {
+        _ if too_large => Vec::new(),
         "GET" | "HEAD" => Vec::new(),
         _ => {
             let buffer = request.array_buffer().map_err(|e| message_of(&e))?;

@@ -189,7 +189,8 @@ impl McpServer {
     pub fn handle(&self, request: web_sys::Request) -> js_sys::Promise {
         let server = self.server.borrow().clone();
         wasm_bindgen_futures::future_to_promise(async move {
-            let request = read_request(&request).await.map_err(|message| {
+            let limit = server.http_config().max_body_bytes;
+            let request = read_request(&request, limit).await.map_err(|message| {
                 js_error(&Error::invalid_params(format!(
                     "the request cannot be read: {message}"
                 )))

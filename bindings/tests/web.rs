@@ -360,6 +360,13 @@ async fn handle_serves_streamable_http_from_a_fetch_request() {
     let refused = fetch(&server, "POST", "/mcp", &unsupported, Some(call)).await;
     assert_eq!(refused.status(), 400);
 
+    let huge = format!(
+        r#"{{"jsonrpc":"2.0","id":1,"method":"ping","params":{{"pad":"{}"}}}}"#,
+        "x".repeat(2 * 1024 * 1024)
+    );
+    let too_large = fetch(&server, "POST", "/mcp", JSON_HEADERS, Some(&huge)).await;
+    assert_eq!(too_large.status(), 413);
+
     let wrong_type = fetch(
         &server,
         "POST",
