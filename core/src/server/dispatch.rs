@@ -1,20 +1,17 @@
 //! Method routing: one parsed message in, at most one response out.
 
 use super::context::Round;
+use super::input::check_client_capabilities;
 use super::resolve::resolve_version;
-use super::state;
 use super::{RequestContext, Server};
 use crate::jsonrpc::{
     describe, ErrorObject, Incoming, Message, Request, RequestId, Response, INVALID_PARAMS,
     INVALID_REQUEST,
 };
 use crate::prompt::{PromptArgs, PromptReply, MAX_COMPLETIONS};
-use crate::protocol::{
-    codes, methods, LogLevel, ProtocolVersion, META_CLIENT_CAPABILITIES, META_LOG_LEVEL,
-    META_SERVER_INFO,
-};
+use crate::protocol::{methods, LogLevel, ProtocolVersion, META_LOG_LEVEL, META_SERVER_INFO};
 use crate::tool::validate::validate;
-use crate::tool::{InputRequired, Tool, ToolResult};
+use crate::tool::ToolResult;
 use crate::{Error, ErrorKind};
 use futures_channel::mpsc::UnboundedSender;
 use futures_util::future::{self, Either};
@@ -73,7 +70,7 @@ impl Failure {
         Failure { error, status: 200 }
     }
 
-    fn invalid_params(message: impl Into<String>) -> Self {
+    pub(super) fn invalid_params(message: impl Into<String>) -> Self {
         Failure::rpc(ErrorObject::new(INVALID_PARAMS, message))
     }
 
@@ -91,7 +88,7 @@ impl From<Error> for Failure {
     }
 }
 
-type Params = Map<String, Value>;
+pub(super) type Params = Map<String, Value>;
 type Sink = Option<UnboundedSender<Value>>;
 
 impl Server {
@@ -313,87 +310,6 @@ impl Server {
             sink,
             round,
         ))
-    }
-
-    /// Reads what a retry of a multi-round request brings: the client's answers and the
-    /// sealed state, which must open for this method and name.
-    fn round(
-        &self,
-        method: &str,
-        params: &Params,
-        meta: Option<&Params>,
-    ) -> Result<Round, Failure> {
-        let responses = match params.get("inputResponses") {
-            None | Some(Value::Null) => Map::new(),
-            Some(Value::Object(responses)) => responses.clone(),
-            Some(other) => {
-                return Err(Failure::invalid_params(format!(
-                    "`inputResponses` must be an object of answers by request key, received {}.",
-                    describe(other)
-                )))
-            }
-        };
-        let name = params
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let state = match params.get("requestState") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(sealed)) => Some(
-                state::open(&self.inner.state_key, method, name, sealed).ok_or_else(|| {
-                    Failure::invalid_params(
-                        "requestState integrity check failed: send back the requestState of the \
-                         last input_required result unchanged, or start the call again without one.",
-                    )
-                })?,
-            ),
-            Some(other) => {
-                return Err(Failure::invalid_params(format!(
-                    "`requestState` must be the string the server sent, received {}.",
-                    describe(other)
-                )))
-            }
-        };
-        let client_capabilities = meta
-            .and_then(|m| m.get(META_CLIENT_CAPABILITIES))
-            .and_then(Value::as_object)
-            .cloned();
-        Ok(Round {
-            responses,
-            state,
-            client_capabilities,
-        })
-    }
-
-    /// The wire form of a tool's request for input: an `input_required` result on
-    /// 2026-07-28, an error result on revisions that cannot carry it.
-    fn input_required(&self, input: InputRequired, name: &str, version: ProtocolVersion) -> Params {
-        if version.is_stateless() && !input.is_empty() {
-            return self.seal_input(input, methods::TOOLS_CALL, name);
-        }
-        let why = if input.is_empty() {
-            format!("`{name}` asked for input but named none; this is a bug in the server.")
-        } else {
-            format!(
-                "`{name}` needs input from the client (elicitation, sampling or roots), which \
-                 protocol version {version} cannot carry here; use 2026-07-28."
-            )
-        };
-        as_params(ToolResult::error(why).into_value(version.has_structured_output()))
-    }
-
-    /// An `input_required` result, its state sealed for `method` on `name`.
-    fn seal_input(&self, input: InputRequired, method: &str, name: &str) -> Params {
-        let mut out = Map::new();
-        out.insert("resultType".into(), json!("input_required"));
-        if !input.requests.is_empty() {
-            out.insert("inputRequests".into(), Value::Object(input.requests));
-        }
-        if let Some(kept) = input.state {
-            let sealed = state::seal(&self.inner.state_key, method, name, &kept);
-            out.insert("requestState".into(), Value::String(sealed));
-        }
-        out
     }
 
     /// Adds what every result of a stateless revision carries.
@@ -735,38 +651,9 @@ fn resource_not_found(uri: &str, version: ProtocolVersion) -> Failure {
     )
 }
 
-fn as_params(value: Value) -> Params {
+pub(super) fn as_params(value: Value) -> Params {
     match value {
         Value::Object(map) => map,
         _ => Map::new(),
     }
-}
-
-/// Refuses a call whose client lacks a capability the tool requires (-32021, HTTP 400).
-fn check_client_capabilities(tool: &Tool, params: &Params) -> Result<(), Failure> {
-    let declared = params
-        .get("_meta")
-        .and_then(|m| m.get(META_CLIENT_CAPABILITIES))
-        .and_then(Value::as_object);
-    let missing: Map<String, Value> = tool
-        .required_client_capabilities
-        .iter()
-        .filter(|cap| !declared.is_some_and(|d| d.contains_key(cap.as_str())))
-        .map(|cap| (cap.clone(), json!({})))
-        .collect();
-    if missing.is_empty() {
-        return Ok(());
-    }
-    let names: Vec<&str> = missing.keys().map(String::as_str).collect();
-    Err(Failure::bad_request(
-        ErrorObject::new(
-            codes::MISSING_CLIENT_CAPABILITY,
-            format!(
-                "Tool `{}` needs the client capabilities {}; this client did not declare them.",
-                tool.name,
-                names.join(", ")
-            ),
-        )
-        .with_data(json!({"requiredCapabilities": missing})),
-    ))
 }

@@ -3,6 +3,7 @@
 mod builder;
 mod context;
 mod dispatch;
+mod input;
 mod listing;
 mod resolve;
 mod state;
