@@ -50,6 +50,7 @@
 // types for both targets (see `runtime::MaybeSend`).
 #![cfg_attr(target_arch = "wasm32", allow(clippy::arc_with_non_send_sync))]
 
+pub mod auth;
 mod error;
 pub mod http;
 pub mod jsonrpc;

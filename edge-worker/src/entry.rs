@@ -37,7 +37,13 @@ async fn fetch(req: Request, env: Env, _ctx: worker::Context) -> worker::Result<
 
 /// Builds the server from the Worker's bindings and vars.
 fn build_server(env: &Env) -> edgemcp::Result<Server> {
-    let var = |name: &str| env.var(name).ok().map(|v| v.to_string());
+    // Secrets (`wrangler secret put`) first, then plain vars, under the same names.
+    let var = |name: &str| {
+        env.secret(name)
+            .or_else(|_| env.var(name))
+            .ok()
+            .map(|v| v.to_string())
+    };
     let config = ToolkitConfig::from_vars(var)?;
     // A missing binding leaves that toolkit out rather than failing the Worker.
     let stores = Stores {
@@ -59,5 +65,9 @@ fn build_server(env: &Env) -> edgemcp::Result<Server> {
             "Data tools at the edge: sql_* query the D1 database (read-only SELECTs, bound parameters), \
              kv_* read and write the KV namespace, blob_* read and write the R2 bucket.",
         );
-    edgemcp::toolkit::register(builder, &stores, &config)?.build(edgemcp::runtime::web::runtime())
+    let mut builder = edgemcp::toolkit::register(builder, &stores, &config)?;
+    if let Some(auth) = edgemcp::auth::Auth::from_vars(var)? {
+        builder = builder.auth(auth);
+    }
+    builder.build(edgemcp::runtime::web::runtime())
 }

@@ -76,5 +76,14 @@ pub fn build_server(config: &NativeConfig) -> Result<Server> {
         "Data tools: sql_* query the SQL database (read-only SELECTs, bound parameters), \
          kv_* read and write the key-value store, blob_* read and write the object store.",
     );
-    edgemcp::toolkit::register(builder, &stores, &toolkit)?.build(runtime)
+    let mut builder = edgemcp::toolkit::register(builder, &stores, &toolkit)?;
+    // Access control covers HTTP and Lambda; stdio serves the local user who started it.
+    if let Some(auth) = edgemcp::auth::Auth::from_vars(|name| config.var(name))? {
+        log::info(
+            "access control on",
+            &[("resource", auth.resource().to_owned().into())],
+        );
+        builder = builder.auth(auth);
+    }
+    builder.build(runtime)
 }

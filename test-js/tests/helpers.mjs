@@ -5,10 +5,13 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 
-/** Connects the official SDK client to the MCP endpoint at `url`, runs `fn`, closes. */
-export async function withHttpClient(url, fn) {
+/**
+ * Connects the official SDK client to the MCP endpoint at `url` (sending `headers` with
+ * every request, such as an Authorization header), runs `fn`, closes.
+ */
+export async function withHttpClient(url, fn, { headers } = {}) {
   const client = new Client({ name: "edgemcp-test-js", version: "0.0.0" });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
   try {
     return await fn(client);
   } finally {

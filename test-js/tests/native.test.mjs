@@ -3,6 +3,7 @@
 // Worker, over Streamable HTTP and over stdio.
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -130,6 +131,36 @@ describe("edgemcp serve with an S3-compatible bucket (moto_server)", { skip: pro
       assert.deepEqual(listed.structuredContent.objects.map((o) => o.key), ["in-bucket.txt"]);
       assert.ok(!existsSync(join(data, "blobs", "in-bucket.txt~")), "nothing was written to the data folder");
     }));
+});
+
+describe("edgemcp serve with API keys", () => {
+  const data = mkdtempSync(join(tmpdir(), "edgemcp-auth-"));
+  const key = "native-test-key";
+  let server;
+  let base;
+
+  before(async () => {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    server = await startServer(binary, ["serve", "--host", "127.0.0.1", "--data-dir", data, "--migrations-dir", migrations], {
+      env: {
+        PORT: String(port),
+        EDGEMCP_AUTH_MODE: "api_key",
+        EDGEMCP_AUTH_API_KEYS: createHash("sha256").update(key).digest("hex"),
+        EDGEMCP_AUTH_API_KEY_SCOPES: "mcp:read",
+        EDGEMCP_AUTH_AUDIENCE: `${base}/mcp`,
+      },
+      healthUrl: `${base}/health`,
+    });
+  });
+  after(async () => {
+    await stop(server);
+    rmSync(data, { recursive: true, force: true });
+  });
+
+  test("a read-only key lists and calls only the read tools", () =>
+    withHttpClient(`${base}/mcp`, scenarios.readOnlyKeySeesReadTools, { headers: { authorization: `Bearer ${key}` } }));
+  test("no key, a wrong key and a missing scope get their challenges", () => scenarios.accessChallenges(base, key));
 });
 
 describe("edgemcp serve under SIGTERM", () => {

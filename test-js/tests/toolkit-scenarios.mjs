@@ -222,3 +222,43 @@ export async function readAfterRestart(client, prefix) {
   const blob = await call(client, "blob_get", { key: `${prefix}/survivor.txt` });
   assert.equal(blob.content[0].resource.text, "me too");
 }
+
+/** With a key granting `mcp:read` only: the read tools are listed and work, the write tools are hidden. */
+export async function readOnlyKeySeesReadTools(client) {
+  const { tools } = await client.listTools();
+  const names = tools.map((t) => t.name);
+  assert.ok(names.includes("sql_query") && names.includes("kv_get"), names.join());
+  assert.ok(!names.includes("kv_put") && !names.includes("sql_execute"), names.join());
+  const rows = await call(client, "sql_query", { query: "SELECT count(*) FROM customers" });
+  assert.equal(rows.structuredContent.rows[0][0], 50);
+}
+
+/** The challenges of a server at `base` whose read-only API key is `key`, and its metadata. */
+export async function accessChallenges(base, key) {
+  const post = (headers, body) =>
+    fetch(`${base}/mcp`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json", "mcp-protocol-version": "2025-11-25", ...headers },
+      body: JSON.stringify(body),
+    });
+  const ping = { jsonrpc: "2.0", id: 1, method: "ping" };
+  const none = await post({}, ping);
+  assert.equal(none.status, 401);
+  assert.equal(none.headers.get("www-authenticate"), `Bearer resource_metadata="${base}/.well-known/oauth-protected-resource/mcp"`);
+  const wrong = await post({ authorization: "Bearer nope" }, ping);
+  assert.equal(wrong.status, 401);
+  assert.match(wrong.headers.get("www-authenticate"), /error="invalid_token"/);
+  const put = { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "kv_put", arguments: { key: "k", value: "v" } } };
+  const denied = await post({ authorization: `Bearer ${key}` }, put);
+  assert.equal(denied.status, 403);
+  assert.match(denied.headers.get("www-authenticate"), /error="insufficient_scope", .*scope="mcp:write"/);
+  const inUrl = await fetch(`${base}/mcp?access_token=${key}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/json", authorization: `Bearer ${key}` },
+    body: JSON.stringify(ping),
+  });
+  assert.equal(inUrl.status, 400);
+  const metadata = await (await fetch(`${base}/.well-known/oauth-protected-resource/mcp`)).json();
+  assert.equal(metadata.resource, `${base}/mcp`);
+  assert.deepEqual(metadata.bearer_methods_supported, ["header"]);
+}

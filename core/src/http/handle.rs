@@ -42,6 +42,11 @@ impl Server {
                 json!({"status": "ok", "name": self.info().name, "version": self.info().version});
             return json_response(200, &body);
         }
+        if method == "GET" || method == "HEAD" {
+            if let Some(metadata) = self.protected_resource_metadata(path) {
+                return metadata;
+            }
+        }
         if path != config.endpoint {
             return error_response(
                 404,
@@ -117,6 +122,10 @@ impl Server {
                 "Accept must allow application/json or text/event-stream.".to_owned(),
             );
         }
+        let caller = match self.authenticate(&req).await {
+            Ok(caller) => caller,
+            Err(refusal) => return refusal,
+        };
         let incoming = jsonrpc::parse(&req.body);
         let header_version = match req.header_value("mcp-protocol-version") {
             None => None,
@@ -138,7 +147,7 @@ impl Server {
         let request = match incoming {
             Incoming::Single(Ok(Message::Request(request))) => request,
             other => {
-                return match self.handle_incoming(other, header_version).await {
+                return match self.incoming_as(other, header_version, caller).await {
                     Outcome::Accepted => HttpResponse {
                         status: 202,
                         headers: Vec::new(),
@@ -159,6 +168,9 @@ impl Server {
                 return reply_response(reply);
             }
         }
+        if let Some(refusal) = self.scope_refusal(&request, &caller) {
+            return refusal;
+        }
         let meta = request.params.get("_meta").and_then(Value::as_object);
         let wants_stream =
             meta.is_some_and(|m| m.contains_key("progressToken") || m.contains_key(META_LOG_LEVEL));
@@ -166,7 +178,9 @@ impl Server {
             let (sink, notifications) = futures_channel::mpsc::unbounded();
             let server = self.clone();
             let reply =
-                Box::pin(async move { server.dispatch(request, version, Some(sink)).await });
+                Box::pin(
+                    async move { server.dispatch(request, version, Some(sink), caller).await },
+                );
             return HttpResponse {
                 status: 200,
                 headers: vec![
@@ -177,7 +191,7 @@ impl Server {
                 body: HttpBody::Sse(Box::pin(SseStream::new(notifications, reply))),
             };
         }
-        reply_response(self.dispatch(request, version, None).await)
+        reply_response(self.dispatch(request, version, None, caller).await)
     }
 }
 
@@ -235,7 +249,7 @@ fn reply_response(reply: Reply) -> HttpResponse {
     json_response(reply.http_status, &reply.response)
 }
 
-fn json_response(status: u16, body: &impl serde::Serialize) -> HttpResponse {
+pub(super) fn json_response(status: u16, body: &impl serde::Serialize) -> HttpResponse {
     HttpResponse {
         status,
         headers: vec![("content-type", "application/json".to_owned())],

@@ -7,6 +7,7 @@
 //!
 //! [`Server::handle_http`]: crate::Server::handle_http
 
+mod auth;
 mod config;
 mod handle;
 mod headers;

@@ -1,5 +1,6 @@
 use super::listing::Listing;
 use super::{Server, ServerInner};
+use crate::auth::Auth;
 use crate::http::HttpConfig;
 use crate::prompt::Prompt;
 use crate::protocol::Implementation;
@@ -30,6 +31,7 @@ pub struct ServerBuilder {
     templates: Vec<ResourceTemplate>,
     prompts: Vec<Prompt>,
     state_secret: Option<Vec<u8>>,
+    auth: Option<Auth>,
 }
 
 /// How many entries one list page holds unless [`ServerBuilder::page_size`] says otherwise.
@@ -51,6 +53,7 @@ impl ServerBuilder {
             resources: Vec::new(),
             templates: Vec::new(),
             state_secret: None,
+            auth: None,
             prompts: Vec::new(),
         }
     }
@@ -118,6 +121,34 @@ impl ServerBuilder {
     /// The Streamable HTTP settings: endpoint, allowed origins, body limit.
     pub fn http(mut self, http: HttpConfig) -> Self {
         self.http = http;
+        self
+    }
+
+    /// How many tools are registered so far.
+    pub(crate) fn tool_count(&self) -> usize {
+        self.tools.len()
+    }
+
+    /// Gives the tools registered from position `start` on, that declare no scopes, the
+    /// scope `scope_for` picks.
+    pub(crate) fn default_scopes_from(
+        mut self,
+        start: usize,
+        scope_for: impl Fn(&Tool) -> &'static str,
+    ) -> Self {
+        for tool in self.tools.iter_mut().skip(start) {
+            if tool.scopes.is_empty() {
+                let scope = scope_for(tool);
+                tool.scopes.push(scope.to_owned());
+            }
+        }
+        self
+    }
+
+    /// Turns on access control for the HTTP transport: bearer tokens checked by the
+    /// [`Auth`]'s verifier, per-tool scopes, RFC 9728 metadata. See [`crate::auth`].
+    pub fn auth(mut self, auth: Auth) -> Self {
+        self.auth = Some(auth);
         self
     }
 
@@ -193,6 +224,7 @@ impl ServerBuilder {
                 prompt_index,
                 capabilities,
                 state_key,
+                auth: self.auth,
             }),
         })
     }

@@ -24,6 +24,7 @@ struct ContextInner {
     sink: Option<UnboundedSender<Value>>,
     last_progress: Mutex<Option<f64>>,
     round: Round,
+    caller: Caller,
 }
 
 /// What a retry of a multi-round request (2026-07-28) brings back, and what the client
@@ -38,6 +39,9 @@ pub(crate) struct Round {
     pub(crate) client_capabilities: Option<Map<String, Value>>,
 }
 
+/// Who is calling, when the transport verified it.
+pub(crate) type Caller = Option<Arc<crate::auth::Identity>>;
+
 impl RequestContext {
     pub(crate) fn new(
         runtime: Runtime,
@@ -46,6 +50,7 @@ impl RequestContext {
         log_level: Option<LogLevel>,
         sink: Option<UnboundedSender<Value>>,
         round: Round,
+        caller: Caller,
     ) -> Self {
         let progress_token = meta
             .and_then(|m| m.get("progressToken"))
@@ -60,6 +65,7 @@ impl RequestContext {
                 sink,
                 last_progress: Mutex::new(None),
                 round,
+                caller,
             }),
         }
     }
@@ -72,6 +78,12 @@ impl RequestContext {
     /// The revision this request speaks.
     pub fn protocol_version(&self) -> ProtocolVersion {
         self.inner.version
+    }
+
+    /// The verified caller, when the server has access control and the request came over
+    /// HTTP with a valid token; `None` otherwise (no access control, or stdio).
+    pub fn identity(&self) -> Option<&crate::auth::Identity> {
+        self.inner.caller.as_deref()
     }
 
     /// The client's answer to the input request `key` of an earlier round

@@ -1,6 +1,6 @@
 //! Method routing: one parsed message in, at most one response out.
 
-use super::context::Round;
+use super::context::{Caller, Round};
 use super::input::check_client_capabilities;
 use super::resolve::resolve_version;
 use super::{RequestContext, Server};
@@ -102,13 +102,23 @@ impl Server {
         incoming: Incoming,
         transport: Option<ProtocolVersion>,
     ) -> Outcome {
+        self.incoming_as(incoming, transport, None).await
+    }
+
+    /// [`handle_incoming`](Server::handle_incoming) for a caller the transport verified.
+    pub(crate) async fn incoming_as(
+        &self,
+        incoming: Incoming,
+        transport: Option<ProtocolVersion>,
+        caller: Caller,
+    ) -> Outcome {
         match incoming {
             Incoming::Single(Err(response)) => Outcome::One(Reply {
                 response,
                 http_status: 400,
             }),
             Incoming::Single(Ok(message)) => {
-                match self.handle_message(message, transport, None).await {
+                match self.message_as(message, transport, None, caller).await {
                     Some(reply) => Outcome::One(reply),
                     None => Outcome::Accepted,
                 }
@@ -126,6 +136,7 @@ impl Server {
                             .into_reply(None),
                     );
                 }
+                let caller = &caller;
                 let replies = future::join_all(items.into_iter().map(|item| async move {
                     match item {
                         Err(response) => Some(response),
@@ -139,7 +150,7 @@ impl Server {
                             ))
                         }
                         Ok(message) => self
-                            .handle_message(message, transport, None)
+                            .message_as(message, transport, None, caller.clone())
                             .await
                             .map(|reply| reply.response),
                     }
@@ -165,8 +176,18 @@ impl Server {
         transport: Option<ProtocolVersion>,
         sink: Option<UnboundedSender<Value>>,
     ) -> Option<Reply> {
+        self.message_as(message, transport, sink, None).await
+    }
+
+    async fn message_as(
+        &self,
+        message: Message,
+        transport: Option<ProtocolVersion>,
+        sink: Option<UnboundedSender<Value>>,
+        caller: Caller,
+    ) -> Option<Reply> {
         match message {
-            Message::Request(req) => Some(self.handle_request(req, transport, sink).await),
+            Message::Request(req) => Some(self.request_as(req, transport, sink, caller).await),
             // Notifications need no answer: `initialized` changes nothing on a stateless
             // server, and `cancelled` is carried by the transport dropping the request.
             Message::Notification(_) | Message::Response => None,
@@ -180,8 +201,18 @@ impl Server {
         transport: Option<ProtocolVersion>,
         sink: Sink,
     ) -> Reply {
+        self.request_as(req, transport, sink, None).await
+    }
+
+    async fn request_as(
+        &self,
+        req: Request,
+        transport: Option<ProtocolVersion>,
+        sink: Sink,
+        caller: Caller,
+    ) -> Reply {
         match resolve_version(&req, transport) {
-            Ok(version) => self.dispatch(req, version, sink).await,
+            Ok(version) => self.dispatch(req, version, sink, caller).await,
             Err(failure) => failure.into_reply(Some(req.id)),
         }
     }
@@ -192,9 +223,10 @@ impl Server {
         req: Request,
         version: ProtocolVersion,
         sink: Sink,
+        caller: Caller,
     ) -> Reply {
         let Request { id, method, params } = req;
-        match self.call(&method, params, version, sink).await {
+        match self.call(&method, params, version, sink, caller).await {
             Ok(result) => Reply {
                 response: Response::result(id, self.finish(result, &method, version)),
                 http_status: 200,
@@ -209,6 +241,7 @@ impl Server {
         params: Params,
         version: ProtocolVersion,
         sink: Sink,
+        caller: Caller,
     ) -> Result<Params, Failure> {
         let inner = &self.inner;
         let stateless = version.is_stateless();
@@ -228,14 +261,20 @@ impl Server {
                 }
             }
             methods::SERVER_DISCOVER if stateless => Ok(self.discover()),
-            methods::TOOLS_LIST if offered("tools") => Ok(inner.tool_list.page(
+            methods::TOOLS_LIST if offered("tools") => Ok(inner.tool_list.page_where(
                 "tools",
                 &params,
                 version.has_structured_output(),
                 inner.page_size,
+                // A caller sees only the tools its scopes let it call.
+                |index| {
+                    caller
+                        .as_ref()
+                        .is_none_or(|who| who.has_scopes(&inner.tools[index].scopes))
+                },
             )?),
             methods::TOOLS_CALL if offered("tools") => {
-                let cx = self.context(method, &params, version, sink)?;
+                let cx = self.context(method, &params, version, sink, caller)?;
                 self.call_tool(params, cx).await
             }
             methods::RESOURCES_LIST if offered("resources") => Ok(inner.resource_list.page(
@@ -253,7 +292,7 @@ impl Server {
                 )?)
             }
             methods::RESOURCES_READ if offered("resources") => {
-                let cx = self.context(method, &params, version, sink)?;
+                let cx = self.context(method, &params, version, sink, caller)?;
                 self.read_resource(&params, cx).await
             }
             methods::PROMPTS_LIST if offered("prompts") => Ok(inner.prompt_list.page(
@@ -263,7 +302,7 @@ impl Server {
                 inner.page_size,
             )?),
             methods::PROMPTS_GET if offered("prompts") => {
-                let cx = self.context(method, &params, version, sink)?;
+                let cx = self.context(method, &params, version, sink, caller)?;
                 self.get_prompt(params, cx).await
             }
             methods::COMPLETION_COMPLETE if offered("completions") => self.complete(&params),
@@ -286,6 +325,7 @@ impl Server {
         params: &Params,
         version: ProtocolVersion,
         sink: Sink,
+        caller: Caller,
     ) -> Result<RequestContext, Failure> {
         let meta = params.get("_meta").and_then(Value::as_object);
         let log_level = match meta.and_then(|m| m.get(META_LOG_LEVEL)) {
@@ -309,6 +349,7 @@ impl Server {
             log_level,
             sink,
             round,
+            caller,
         ))
     }
 
@@ -404,6 +445,11 @@ impl Server {
                 "Unknown tool: {name}. Call tools/list to see the tools this server offers."
             )));
         };
+        if let Some(who) = cx.identity() {
+            if !who.has_scopes(&tool.scopes) {
+                return Err(insufficient_scope(tool));
+            }
+        }
         if cx.protocol_version().is_stateless() {
             check_client_capabilities(tool, &params)?;
         }
@@ -655,5 +701,22 @@ pub(super) fn as_params(value: Value) -> Params {
     match value {
         Value::Object(map) => map,
         _ => Map::new(),
+    }
+}
+
+/// The 403 for a caller whose token lacks a scope `tool` requires; `data.requiredScopes`
+/// lets the HTTP transport name them in its `WWW-Authenticate` challenge.
+pub(crate) fn insufficient_scope(tool: &crate::tool::Tool) -> Failure {
+    Failure {
+        error: ErrorObject::new(
+            INVALID_REQUEST,
+            format!(
+                "Tool `{}` needs the scopes {}; get a token that grants them.",
+                tool.name,
+                tool.scopes.join(" ")
+            ),
+        )
+        .with_data(json!({"requiredScopes": tool.scopes})),
+        status: 403,
     }
 }

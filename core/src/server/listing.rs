@@ -35,7 +35,26 @@ impl Listing {
         modern: bool,
         page_size: usize,
     ) -> Result<Map<String, Value>> {
-        let items = if modern { &self.modern } else { &self.legacy };
+        self.page_where(key, params, modern, page_size, |_| true)
+    }
+
+    /// One page of the entries `keep` accepts (by position in the list); cursors count
+    /// in that filtered list, so one caller pages through what it may see.
+    pub(crate) fn page_where(
+        &self,
+        key: &str,
+        params: &Map<String, Value>,
+        modern: bool,
+        page_size: usize,
+        keep: impl Fn(usize) -> bool,
+    ) -> Result<Map<String, Value>> {
+        let all = if modern { &self.modern } else { &self.legacy };
+        let items: Vec<&Value> = all
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| keep(*index))
+            .map(|(_, item)| item)
+            .collect();
         let start = match params.get("cursor") {
             None | Some(Value::Null) => 0,
             Some(Value::String(cursor)) => decode_cursor(self.name, cursor)
@@ -55,7 +74,10 @@ impl Listing {
         };
         let end = start.saturating_add(page_size).min(items.len());
         let mut out = Map::new();
-        out.insert(key.to_owned(), Value::Array(items[start..end].to_vec()));
+        out.insert(
+            key.to_owned(),
+            Value::Array(items[start..end].iter().map(|v| (*v).clone()).collect()),
+        );
         if end < items.len() {
             out.insert(
                 "nextCursor".into(),

@@ -9,7 +9,9 @@ mod resolve;
 mod state;
 
 pub use builder::{ServerBuilder, DEFAULT_PAGE_SIZE, DEFAULT_TOOL_TIMEOUT};
+pub(crate) use context::Caller;
 pub use context::RequestContext;
+pub(crate) use dispatch::insufficient_scope;
 pub use dispatch::{Outcome, Reply};
 
 use crate::http::HttpConfig;
@@ -69,6 +71,8 @@ pub(crate) struct ServerInner {
     pub(crate) capabilities: Value,
     /// Seals the `requestState` of multi-round requests.
     pub(crate) state_key: Vec<u8>,
+    /// Access control on the HTTP transport, if on.
+    pub(crate) auth: Option<crate::auth::Auth>,
 }
 
 impl Server {
@@ -85,6 +89,17 @@ impl Server {
     /// The HTTP settings the server was built with.
     pub fn http_config(&self) -> &HttpConfig {
         &self.inner.http
+    }
+
+    /// The access control the server was built with, if any.
+    pub fn auth(&self) -> Option<&crate::auth::Auth> {
+        self.inner.auth.as_ref()
+    }
+
+    /// The tool registered as `name`.
+    pub(crate) fn tool_named(&self, name: &str) -> Option<&crate::tool::Tool> {
+        let index = *self.inner.tool_index.get(name)?;
+        self.inner.tools.get(index)
     }
 
     /// The runtime the server was built with.

@@ -53,6 +53,7 @@ pub struct Tool {
     pub(crate) annotations: Option<ToolAnnotations>,
     pub(crate) timeout: Option<Duration>,
     pub(crate) required_client_capabilities: Vec<String>,
+    pub(crate) scopes: Vec<String>,
     pub(crate) handler: Arc<dyn ToolHandler>,
 }
 
@@ -97,8 +98,32 @@ impl Tool {
             annotations: None,
             timeout: None,
             required_client_capabilities: Vec::new(),
+            scopes: Vec::new(),
             handler,
         }
+    }
+
+    /// The scopes a caller's token must grant to see and call this tool, when the server
+    /// has access control ([`ServerBuilder::auth`](crate::ServerBuilder::auth)); without
+    /// it, scopes are not checked. A caller lacking one does not see the tool in
+    /// `tools/list`, and calling it anyway is refused with 403 `insufficient_scope`.
+    ///
+    /// ```
+    /// use edgemcp::{Tool, ToolResult};
+    ///
+    /// let wipe = Tool::untyped("wipe", "Deletes everything", serde_json::json!({"type": "object"}), |_, _| async {
+    ///     Ok(ToolResult::text("wiped"))
+    /// })
+    /// .scopes(["mcp:write", "mcp:admin"]);
+    /// # let _ = wipe;
+    /// ```
+    pub fn scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.scopes.extend(scopes.into_iter().map(Into::into));
+        self
     }
 
     /// Declares a client capability the tool cannot work without (`sampling`,

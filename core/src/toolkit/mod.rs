@@ -47,6 +47,7 @@ pub fn register(
     stores: &Stores,
     config: &ToolkitConfig,
 ) -> Result<ServerBuilder> {
+    let first = builder.tool_count();
     if let (Some(db), true) = (&stores.sql, config.sql.enabled) {
         builder = sql::register(builder, db.clone(), &config.sql)?;
     }
@@ -56,8 +57,26 @@ pub fn register(
     if let (Some(blobs), true) = (&stores.blobs, config.blob.enabled) {
         builder = builder.tools(blob::tools(blobs.clone(), &config.blob));
     }
-    Ok(builder)
+    // With access control on, reading needs `mcp:read` and changing anything `mcp:write`.
+    Ok(builder.default_scopes_from(first, |tool| {
+        let read_only = tool
+            .annotations
+            .as_ref()
+            .and_then(|a| a.read_only_hint)
+            .unwrap_or(false);
+        if read_only {
+            READ_SCOPE
+        } else {
+            WRITE_SCOPE
+        }
+    }))
 }
+
+/// The scope the toolkits' read tools need when access control is on.
+pub const READ_SCOPE: &str = "mcp:read";
+/// The scope the toolkits' write tools (`kv_put`, `kv_delete`, `blob_put`, `blob_delete`,
+/// `sql_execute`) need when access control is on.
+pub const WRITE_SCOPE: &str = "mcp:write";
 
 /// How a value travels inside JSON.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
