@@ -174,6 +174,29 @@ fn tools() -> Vec<Tool> {
             },
         ),
         Tool::untyped(
+            "json_schema_2020_12_tool",
+            "Lists a JSON Schema 2020-12 input schema that must reach clients unchanged",
+            json!({
+                "$schema": "https://json-schema.org/draft/2020-12/schema",
+                "type": "object",
+                "$defs": {"address": {"$anchor": "addressDef", "type": "object",
+                    "properties": {"street": {"type": "string"}, "city": {"type": "string"}}}},
+                "properties": {
+                    "name": {"type": "string"},
+                    "address": {"$ref": "#/$defs/address"},
+                    "contactMethod": {"type": "string", "enum": ["phone", "email"]},
+                    "phone": {"type": "string"},
+                    "email": {"type": "string"}
+                },
+                "allOf": [{"anyOf": [{"required": ["phone"]}, {"required": ["email"]}]}],
+                "if": {"properties": {"contactMethod": {"const": "phone"}}, "required": ["contactMethod"]},
+                "then": {"required": ["phone"]},
+                "else": {"required": ["email"]},
+                "additionalProperties": false
+            }),
+            |args, _| async move { Ok(ToolResult::structured(args)) },
+        ),
+        Tool::untyped(
             "test_missing_capability",
             "Needs the client to offer sampling; refused (-32021) when it does not",
             no_arguments(),
