@@ -10,6 +10,7 @@ scenarios!(
     missing_bad_and_misplaced_tokens_are_refused_with_challenges,
     scopes_decide_what_a_caller_sees_and_calls,
     the_toolkits_need_read_and_write_scopes,
+    tenants_are_confined_to_their_own_keys,
     without_auth_nothing_changes,
 );
 
@@ -208,6 +209,130 @@ mod scenarios {
                 .status,
             403
         );
+    }
+
+    /// With tenant isolation, each key's tenant (a verified fact, not a client header)
+    /// confines its KV keys and objects; a caller without a tenant is refused.
+    pub(crate) async fn tenants_are_confined_to_their_own_keys() {
+        use edgemcp::storage::{MemoryBlobs, MemoryKv};
+        use edgemcp::toolkit::{register, Stores, ToolkitConfig};
+        use std::sync::Arc;
+        const OTHER_HASH: &str = "580843d03d2216ff1a275d0991bad66e4d1af871171d929e9de604b7959f9bca";
+        let runtime = Runtime::for_tests(0);
+        let kv = Arc::new(MemoryKv::new(runtime.clone()));
+        let stores = Stores {
+            kv: Some(kv.clone()),
+            sql: None,
+            blobs: Some(Arc::new(MemoryBlobs::new(runtime.clone()))),
+        };
+        let keys = ApiKeys::from_hashes(
+            [format!("{KEY_HASH}:acme"), format!("{OTHER_HASH}:globex")],
+            ["mcp:read", "mcp:write"],
+        )
+        .unwrap();
+        let mut config = ToolkitConfig::default();
+        config.tenant_isolation = true;
+        let builder = Server::builder("tenants", "1").auth(Auth::new(RESOURCE, keys));
+        let server = register(builder, &stores, &config)
+            .unwrap()
+            .build(runtime)
+            .unwrap();
+        let call = |name: &str, arguments: serde_json::Value| {
+            json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                "params": {"name": name, "arguments": arguments}})
+            .to_string()
+        };
+        let acme = ("authorization", "Bearer secret-key");
+        let globex = ("authorization", "Bearer other-key");
+        // A revision with structured results.
+        const V: (&str, &str) = ("mcp-protocol-version", "2025-11-25");
+
+        let put = send(
+            &server,
+            raw_post(
+                &call("kv_put", json!({"key": "plan", "value": "acme's"})),
+                &[acme, V],
+            ),
+        )
+        .await;
+        assert_eq!(
+            put.result()["isError"],
+            serde_json::Value::Null,
+            "{}",
+            put.response()
+        );
+        assert!(
+            is_stored(&*kv, "tenants/acme/plan").await,
+            "stored under the tenant's prefix"
+        );
+
+        let theirs = send(
+            &server,
+            raw_post(&call("kv_get", json!({"key": "plan"})), &[globex, V]),
+        )
+        .await;
+        assert_eq!(
+            theirs.result()["structuredContent"]["found"],
+            false,
+            "{}",
+            theirs.response()
+        );
+        let mine = send(
+            &server,
+            raw_post(&call("kv_get", json!({"key": "plan"})), &[acme, V]),
+        )
+        .await;
+        assert_eq!(mine.result()["structuredContent"]["value"], "acme's");
+        let listed = send(&server, raw_post(&call("kv_list", json!({})), &[globex, V])).await;
+        assert_eq!(listed.result()["structuredContent"]["keys"], json!([]));
+
+        send(
+            &server,
+            raw_post(
+                &call("blob_put", json!({"key": "a.txt", "content": "x"})),
+                &[acme, V],
+            ),
+        )
+        .await;
+        let objects = send(&server, raw_post(&call("blob_list", json!({})), &[acme, V])).await;
+        assert_eq!(
+            objects.result()["structuredContent"]["objects"][0]["key"],
+            "a.txt"
+        );
+        let none = send(
+            &server,
+            raw_post(&call("blob_list", json!({})), &[globex, V]),
+        )
+        .await;
+        assert_eq!(none.result()["structuredContent"]["objects"], json!([]));
+
+        // A key with no tenant gets no shared space.
+        let keys = ApiKeys::from_hashes([KEY_HASH], ["mcp:read", "mcp:write"]).unwrap();
+        let builder = Server::builder("tenants", "1").auth(Auth::new(RESOURCE, keys));
+        let runtime = Runtime::for_tests(0);
+        let stores = Stores {
+            kv: Some(Arc::new(MemoryKv::new(runtime.clone()))),
+            sql: None,
+            blobs: None,
+        };
+        let untenanted = register(builder, &stores, &config)
+            .unwrap()
+            .build(runtime)
+            .unwrap();
+        let refused = send(
+            &untenanted,
+            raw_post(&call("kv_get", json!({"key": "plan"})), &[acme, V]),
+        )
+        .await;
+        assert_eq!(refused.result()["isError"], true);
+        assert!(refused.result()["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("no verified tenant"));
+    }
+
+    async fn is_stored(kv: &dyn edgemcp::storage::KvStore, key: &str) -> bool {
+        kv.get(key).await.unwrap().is_some()
     }
 
     pub(crate) async fn without_auth_nothing_changes() {

@@ -11,13 +11,15 @@ use sha2::{Digest, Sha256};
 ///
 /// Every key grants the same scopes; the identity's subject is `api-key:` and the first
 /// 8 hex digits of the key's hash, enough to tell keys apart in logs without revealing
-/// them. Make a hash with `printf %s "$KEY" | sha256sum`.
+/// them. A hash may be followed by `:<tenant>` to give the key's callers that tenant
+/// (letters, digits, `-`, `_`, `.`), for tenant isolation. Make a hash with
+/// `printf %s "$KEY" | sha256sum`.
 ///
 /// ```
 /// use edgemcp::auth::ApiKeys;
 ///
 /// let keys = ApiKeys::from_hashes(
-///     ["85dbe15d75ef9308c7ae0f33c7a324cc6f4bf519a2ed2f3027bd33c140a4f9aa"],
+///     ["85dbe15d75ef9308c7ae0f33c7a324cc6f4bf519a2ed2f3027bd33c140a4f9aa:acme"],
 ///     ["mcp:read", "mcp:write"],
 /// )?;
 /// # let _ = keys;
@@ -25,16 +27,24 @@ use sha2::{Digest, Sha256};
 /// ```
 #[derive(Debug, Clone)]
 pub struct ApiKeys {
-    hashes: Vec<[u8; 32]>,
+    keys: Vec<StoredKey>,
     scopes: Vec<String>,
 }
 
+/// One key: its hash and the tenant it speaks for, if any.
+#[derive(Debug, Clone)]
+struct StoredKey {
+    hash: [u8; 32],
+    tenant: Option<String>,
+}
+
 impl ApiKeys {
-    /// Keys given by their SHA-256 hashes (64 hex digits each), granting `scopes`.
+    /// Keys given by their SHA-256 hashes (64 hex digits each, optionally followed by
+    /// `:<tenant>`), granting `scopes`.
     ///
     /// # Errors
-    /// [`ErrorKind::ConfigInvalid`](crate::ErrorKind::ConfigInvalid) when there is no hash
-    /// or one is not 64 hex digits.
+    /// [`ErrorKind::ConfigInvalid`](crate::ErrorKind::ConfigInvalid) when there is no hash,
+    /// one is not 64 hex digits, or a tenant is not a safe name.
     pub fn from_hashes<I, S, J, T>(hashes: I, scopes: J) -> Result<Self>
     where
         I: IntoIterator<Item = S>,
@@ -42,29 +52,44 @@ impl ApiKeys {
         J: IntoIterator<Item = T>,
         T: Into<String>,
     {
-        let hashes = hashes
+        let keys = hashes
             .into_iter()
             .enumerate()
-            .map(|(index, hash)| {
-                parse_hash(hash.as_ref().trim()).ok_or_else(|| {
-                    Error::config(format!(
-                        "API key hash #{} is not 64 hex digits; store the SHA-256 of each key \
-                         (printf %s \"$KEY\" | sha256sum), never the key itself.",
-                        index + 1
-                    ))
-                })
-            })
+            .map(|(index, entry)| stored_key(index + 1, entry.as_ref().trim()))
             .collect::<Result<Vec<_>>>()?;
-        if hashes.is_empty() {
+        if keys.is_empty() {
             return Err(Error::config(
                 "API key authentication needs at least one key hash.",
             ));
         }
         Ok(ApiKeys {
-            hashes,
+            keys,
             scopes: scopes.into_iter().map(Into::into).collect(),
         })
     }
+}
+
+/// Reads `<hash>` or `<hash>:<tenant>`, the `number`th entry of the configuration.
+fn stored_key(number: usize, entry: &str) -> Result<StoredKey> {
+    let (hash, tenant) = match entry.split_once(':') {
+        Some((hash, tenant)) => (hash, Some(tenant)),
+        None => (entry, None),
+    };
+    let hash = parse_hash(hash).ok_or_else(|| {
+        Error::config(format!(
+            "API key hash #{number} is not 64 hex digits; store the SHA-256 of each key \
+             (printf %s \"$KEY\" | sha256sum), never the key itself."
+        ))
+    })?;
+    if tenant.is_some_and(|t| !is_tenant_name(t)) {
+        return Err(Error::config(format!(
+            "API key #{number}: a tenant is letters, digits, `-`, `_` or `.`."
+        )));
+    }
+    Ok(StoredKey {
+        hash,
+        tenant: tenant.map(str::to_owned),
+    })
 }
 
 impl TokenVerifier for ApiKeys {
@@ -74,19 +99,34 @@ impl TokenVerifier for ApiKeys {
     ) -> BoxFuture<'a, std::result::Result<Identity, TokenRejected>> {
         let presented: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         // Look at every hash, whatever matches, so timing says nothing about which.
-        let matched = self.hashes.iter().fold(None, |found, hash| {
-            match (found, constant_time_eq(hash, &presented)) {
-                (None, true) => Some(*hash),
+        let matched = self.keys.iter().fold(None, |found, key| {
+            match (found, constant_time_eq(&key.hash, &presented)) {
+                (None, true) => Some(key),
                 (found, _) => found,
             }
         });
         let outcome = match matched {
-            Some(hash) => Ok(Identity::new(format!("api-key:{}", hex(&hash[..4])))
-                .with_scopes(self.scopes.iter().cloned())),
+            Some(key) => {
+                let mut identity = Identity::new(format!("api-key:{}", hex(&key.hash[..4])))
+                    .with_scopes(self.scopes.iter().cloned());
+                identity.tenant = key.tenant.clone();
+                Ok(identity)
+            }
             None => Err(TokenRejected::new("the API key is not valid")),
         };
         Box::pin(async move { outcome })
     }
+}
+
+/// Whether `name` is safe as a tenant: it becomes a segment of storage keys.
+pub(crate) fn is_tenant_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 128
+        && name != "."
+        && name != ".."
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 fn constant_time_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
@@ -126,6 +166,20 @@ mod tests {
             assert!(
                 futures_executor::block_on(keys.verify(wrong)).is_err(),
                 "{wrong:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_key_can_name_its_tenant() {
+        let keys = ApiKeys::from_hashes([format!("{SECRET_KEY_HASH}:acme")], ["mcp:read"]).unwrap();
+        let identity = futures_executor::block_on(keys.verify("secret-key")).unwrap();
+        assert_eq!(identity.tenant.as_deref(), Some("acme"));
+        for bad in ["", "a/b", "..", "a b"] {
+            let entry = format!("{SECRET_KEY_HASH}:{bad}");
+            assert!(
+                ApiKeys::from_hashes([entry], ["mcp:read"]).is_err(),
+                "{bad:?}"
             );
         }
     }

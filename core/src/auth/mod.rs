@@ -21,6 +21,7 @@
 mod api_key;
 mod config;
 
+pub(crate) use api_key::is_tenant_name;
 pub use api_key::ApiKeys;
 
 use crate::runtime::{BoxFuture, MaybeSend, MaybeSync};

@@ -1,7 +1,7 @@
 //! Object-store tools: `blob_list`, `blob_head`, `blob_get`, `blob_put`, `blob_delete`.
 
 use super::kv::page_limit;
-use super::{decode_content, within_prefix, Encoding};
+use super::{call_prefix, decode_content, within_prefix, Encoding};
 use crate::protocol::{Content, ResourceContents, ToolAnnotations};
 use crate::storage::{BlobMeta, BlobPut, BlobStore};
 use crate::toolkit::config::BlobConfig;
@@ -87,7 +87,7 @@ struct DeleteOutput {
 }
 
 /// The blob tools over `store`.
-pub(crate) fn tools(store: Arc<dyn BlobStore>, config: &BlobConfig) -> Vec<Tool> {
+pub(crate) fn tools(store: Arc<dyn BlobStore>, config: &BlobConfig, isolate: bool) -> Vec<Tool> {
     let cap = store.capability();
     let max_bytes = if cap.max_object_bytes == 0 {
         config.max_object_bytes
@@ -104,9 +104,11 @@ pub(crate) fn tools(store: Arc<dyn BlobStore>, config: &BlobConfig) -> Vec<Tool>
         Tool::typed(
             "blob_list",
             "Lists objects in the object store by key prefix, a page at a time.",
-            move |args: ListArgs, _cx| {
-                let (store, prefix) = (s.clone(), p.clone());
+            move |args: ListArgs, cx| {
+                let store = s.clone();
+                let prefix = call_prefix(&p, isolate, &cx);
                 async move {
+                    let prefix = prefix?;
                     let limit = page_limit(args.limit)?;
                     let page = store
                         .list(
@@ -136,9 +138,11 @@ pub(crate) fn tools(store: Arc<dyn BlobStore>, config: &BlobConfig) -> Vec<Tool>
         Tool::typed(
             "blob_head",
             "Reads an object's size, type and version without its content.",
-            move |args: KeyArgs, _cx| {
-                let (store, prefix) = (s.clone(), p.clone());
+            move |args: KeyArgs, cx| {
+                let store = s.clone();
+                let prefix = call_prefix(&p, isolate, &cx);
                 async move {
+                    let prefix = prefix?;
                     let full = object_key(&prefix, &args.key)?;
                     let meta = store.head(&full).await?;
                     let object = meta.and_then(|m| info(&prefix, m));
@@ -159,9 +163,11 @@ pub(crate) fn tools(store: Arc<dyn BlobStore>, config: &BlobConfig) -> Vec<Tool>
             "blob_get",
             "Reads an object: text types come back as text, anything else as base64 with its MIME type.",
             crate::tool::schema_of::<KeyArgs>(),
-            move |args, _cx| {
-                let (store, prefix) = (s.clone(), p.clone());
+            move |args, cx| {
+                let store = s.clone();
+                let prefix = call_prefix(&p, isolate, &cx);
                 async move {
+                    let prefix = prefix?;
                     let key = args.get("key").and_then(|k| k.as_str()).unwrap_or_default().to_owned();
                     let full = object_key(&prefix, &key)?;
                     let Some(object) = store.get(&full).await? else {
@@ -200,9 +206,11 @@ pub(crate) fn tools(store: Arc<dyn BlobStore>, config: &BlobConfig) -> Vec<Tool>
         Tool::typed(
             "blob_put",
             "Writes an object, replacing any object with the same key.",
-            move |args: PutArgs, _cx| {
-                let (store, prefix) = (s.clone(), p.clone());
+            move |args: PutArgs, cx| {
+                let store = s.clone();
+                let prefix = call_prefix(&p, isolate, &cx);
                 async move {
+                    let prefix = prefix?;
                     let full = object_key(&prefix, &args.key)?;
                     let body = decode_content(&args.content, args.encoding, "content")?;
                     if body.len() > max_bytes {
@@ -234,9 +242,11 @@ pub(crate) fn tools(store: Arc<dyn BlobStore>, config: &BlobConfig) -> Vec<Tool>
         Tool::typed(
             "blob_delete",
             "Deletes an object.",
-            move |args: KeyArgs, _cx| {
-                let (store, prefix) = (s.clone(), p.clone());
+            move |args: KeyArgs, cx| {
+                let store = s.clone();
+                let prefix = call_prefix(&p, isolate, &cx);
                 async move {
+                    let prefix = prefix?;
                     let full = object_key(&prefix, &args.key)?;
                     store.delete(&full).await?;
                     Ok(DeleteOutput {

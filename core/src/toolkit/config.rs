@@ -74,6 +74,9 @@ pub struct ToolkitConfig {
     pub kv: KvConfig,
     /// The object-store toolkit.
     pub blob: BlobConfig,
+    /// Confines each caller's KV keys and objects to `tenants/<tenant>/` under the
+    /// prefixes, the tenant taken from the verified identity (needs access control).
+    pub tenant_isolation: bool,
 }
 
 impl Default for ToolkitConfig {
@@ -95,6 +98,7 @@ impl Default for ToolkitConfig {
                 prefix: String::new(),
                 max_object_bytes: 512 * 1024,
             },
+            tenant_isolation: false,
         }
     }
 }
@@ -154,6 +158,9 @@ impl ToolkitConfig {
         }
         if let Some(v) = get("EDGEMCP_BLOB_PREFIX") {
             c.blob.prefix = v;
+        }
+        if let Some(v) = get("EDGEMCP_AUTH_TENANT_ISOLATION") {
+            c.tenant_isolation = parse_flag("EDGEMCP_AUTH_TENANT_ISOLATION", &v)?;
         }
         if let Some(v) = get("EDGEMCP_BLOB_MAX_BYTES") {
             c.blob.max_object_bytes =

@@ -1,6 +1,6 @@
 //! Key-value tools: `kv_get`, `kv_put`, `kv_list`, `kv_delete`.
 
-use super::{decode_content, encode_content, within_prefix, Encoding};
+use super::{call_prefix, decode_content, encode_content, within_prefix, Encoding};
 use crate::protocol::ToolAnnotations;
 use crate::storage::{KvPut, KvStore};
 use crate::toolkit::config::KvConfig;
@@ -101,7 +101,7 @@ struct DeleteOutput {
 }
 
 /// The KV tools over `store`.
-pub(crate) fn tools(store: Arc<dyn KvStore>, config: &KvConfig) -> Vec<Tool> {
+pub(crate) fn tools(store: Arc<dyn KvStore>, config: &KvConfig, isolate: bool) -> Vec<Tool> {
     let cap = store.capability();
     let scope = Arc::new(Scope {
         prefix: config.prefix.clone(),
@@ -124,10 +124,12 @@ pub(crate) fn tools(store: Arc<dyn KvStore>, config: &KvConfig) -> Vec<Tool> {
         Tool::typed(
             "kv_get",
             "Reads one key from the key-value store.",
-            move |args: KeyArgs, _cx| {
+            move |args: KeyArgs, cx| {
                 let (store, scope) = (s.clone(), sc.clone());
+                let prefix = call_prefix(&sc.prefix, isolate, &cx);
                 async move {
-                    let full = scope.key(&args.key)?;
+                    let prefix = prefix?;
+                    let full = scope.key(&prefix, &args.key)?;
                     let entry = store.get(&full).await?;
                     Ok(match entry {
                         None => GetOutput {
@@ -162,10 +164,12 @@ pub(crate) fn tools(store: Arc<dyn KvStore>, config: &KvConfig) -> Vec<Tool> {
         Tool::typed(
             "kv_put",
             "Writes one key to the key-value store, replacing any value it had.",
-            move |args: PutArgs, _cx| {
+            move |args: PutArgs, cx| {
                 let (store, scope) = (s.clone(), sc.clone());
+                let prefix = call_prefix(&sc.prefix, isolate, &cx);
                 async move {
-                    let full = scope.key(&args.key)?;
+                    let prefix = prefix?;
+                    let full = scope.key(&prefix, &args.key)?;
                     let bytes = decode_content(&args.value, args.encoding, "value")?;
                     if bytes.len() > max_value {
                         return Err(Error::invalid_params(format!(
@@ -208,11 +212,13 @@ pub(crate) fn tools(store: Arc<dyn KvStore>, config: &KvConfig) -> Vec<Tool> {
         Tool::typed(
             "kv_list",
             "Lists keys of the key-value store by prefix, a page at a time.",
-            move |args: ListArgs, _cx| {
-                let (store, scope) = (s.clone(), sc.clone());
+            move |args: ListArgs, cx| {
+                let store = s.clone();
+                let prefix = call_prefix(&sc.prefix, isolate, &cx);
                 async move {
+                    let prefix = prefix?;
                     let limit = page_limit(args.limit)?;
-                    let full_prefix = format!("{}{}", scope.prefix, args.prefix);
+                    let full_prefix = format!("{prefix}{}", args.prefix);
                     let page = store
                         .list(&full_prefix, args.cursor.as_deref(), limit)
                         .await?;
@@ -220,7 +226,7 @@ pub(crate) fn tools(store: Arc<dyn KvStore>, config: &KvConfig) -> Vec<Tool> {
                         .keys
                         .into_iter()
                         .filter_map(|k| {
-                            let key = k.name.strip_prefix(&scope.prefix)?.to_owned();
+                            let key = k.name.strip_prefix(&prefix)?.to_owned();
                             Some(ListedKey {
                                 key,
                                 expires_at_ms: k.expires_at_ms,
@@ -244,10 +250,12 @@ pub(crate) fn tools(store: Arc<dyn KvStore>, config: &KvConfig) -> Vec<Tool> {
         Tool::typed(
             "kv_delete",
             "Deletes one key from the key-value store.",
-            move |args: KeyArgs, _cx| {
+            move |args: KeyArgs, cx| {
                 let (store, scope) = (s.clone(), sc.clone());
+                let prefix = call_prefix(&sc.prefix, isolate, &cx);
                 async move {
-                    let full = scope.key(&args.key)?;
+                    let prefix = prefix?;
+                    let full = scope.key(&prefix, &args.key)?;
                     store.delete(&full).await?;
                     Ok(DeleteOutput {
                         key: args.key,
@@ -269,7 +277,8 @@ struct Scope {
 }
 
 impl Scope {
-    fn key(&self, key: &str) -> Result<String> {
+    /// `key` under `prefix` (the configured prefix, and the tenant's when isolated).
+    fn key(&self, prefix: &str, key: &str) -> Result<String> {
         if key.is_empty() {
             return Err(Error::invalid_params(
                 "The key is empty; give a key of at least one character.",
@@ -280,12 +289,12 @@ impl Scope {
                 "The key contains control characters; use printable characters only.",
             ));
         }
-        let full = within_prefix(&self.prefix, key);
+        let full = within_prefix(prefix, key);
         if full.len() > self.max_key_bytes {
             return Err(Error::invalid_params(format!(
                 "The key is {} bytes{}; the limit is {}. Use a shorter key.",
                 full.len(),
-                if self.prefix.is_empty() {
+                if prefix.is_empty() {
                     ""
                 } else {
                     " with the server's prefix"

@@ -52,10 +52,14 @@ pub fn register(
         builder = sql::register(builder, db.clone(), &config.sql)?;
     }
     if let (Some(kv), true) = (&stores.kv, config.kv.enabled) {
-        builder = builder.tools(kv::tools(kv.clone(), &config.kv));
+        builder = builder.tools(kv::tools(kv.clone(), &config.kv, config.tenant_isolation));
     }
     if let (Some(blobs), true) = (&stores.blobs, config.blob.enabled) {
-        builder = builder.tools(blob::tools(blobs.clone(), &config.blob));
+        builder = builder.tools(blob::tools(
+            blobs.clone(),
+            &config.blob,
+            config.tenant_isolation,
+        ));
     }
     // With access control on, reading needs `mcp:read` and changing anything `mcp:write`.
     Ok(builder.default_scopes_from(first, |tool| {
@@ -107,6 +111,33 @@ fn decode_content(text: &str, encoding: Encoding, field: &str) -> Result<Vec<u8>
             ))
         }),
     }
+}
+
+/// The prefix every KV key and object key of one call lives under: the configured one,
+/// then, with tenant isolation, `tenants/<tenant>/` for the caller's verified tenant.
+///
+/// The tenant comes only from the verified identity, never from anything the client
+/// sends; a caller without one is refused rather than given a shared space.
+fn call_prefix(base: &str, isolate: bool, cx: &crate::RequestContext) -> Result<String> {
+    if !isolate {
+        return Ok(base.to_owned());
+    }
+    let tenant = cx
+        .identity()
+        .and_then(|who| who.tenant.as_deref())
+        .ok_or_else(|| {
+            crate::Error::invalid_params(
+                "Tenant isolation is on, but this caller has no verified tenant; use a key or \
+                 token that names one.",
+            )
+        })?;
+    if !crate::auth::is_tenant_name(tenant) {
+        return Err(crate::Error::invalid_params(
+            "The caller's tenant is not a safe name (letters, digits, `-`, `_`, `.`); \
+             refusing to store under it.",
+        ));
+    }
+    Ok(format!("{base}tenants/{tenant}/"))
 }
 
 /// `key` under `prefix`.
