@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { withHttpClient } from "./helpers.mjs";
 
 const require = createRequire(import.meta.url);
 const { McpServer } = require("../../bindings/pkg/nodejs/edgemcp.js");
@@ -141,24 +141,17 @@ describe("edgemcp (npm, nodejs build) over Streamable HTTP", () => {
   });
   after(() => new Promise((resolve) => http.close(resolve)));
 
-  test("the SDK client runs every scenario", async () => {
-    const client = new Client({ name: "edgemcp-test-js", version: "0.0.0" });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`)));
-    await scenarios(client);
-    await client.close();
-  });
+  test("the SDK client runs every scenario", () => withHttpClient(`${url}/mcp`, scenarios));
 
-  test("progress arrives before the result", async () => {
-    const client = new Client({ name: "edgemcp-test-js", version: "0.0.0" });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`)));
-    const seen = [];
-    const result = await client.callTool({ name: "slow-count", arguments: { n: 3 } }, undefined, {
-      onprogress: (p) => seen.push(p.progress),
-    });
-    assert.deepEqual(seen, [1, 2, 3]);
-    assert.equal(result.content[0].text, "counted to 3");
-    await client.close();
-  });
+  test("progress arrives before the result", () =>
+    withHttpClient(`${url}/mcp`, async (client) => {
+      const seen = [];
+      const result = await client.callTool({ name: "slow-count", arguments: { n: 3 } }, undefined, {
+        onprogress: (p) => seen.push(p.progress),
+      });
+      assert.deepEqual(seen, [1, 2, 3]);
+      assert.equal(result.content[0].text, "counted to 3");
+    }));
 
   test("a foreign origin is refused and /health answers", async () => {
     const refused = await fetch(`${url}/mcp`, {

@@ -9,7 +9,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { freePort, startServer, stop, withHttpClient } from "./helpers.mjs";
 import * as scenarios from "./toolkit-scenarios.mjs";
@@ -202,13 +201,12 @@ describe("edgemcp serve under SIGTERM", () => {
     }
     server = await startServer(binary, args, { env: { PORT: String(port) }, healthUrl });
     try {
-      const client = new Client({ name: "edgemcp-test-js", version: "0.0.0" });
-      await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)));
-      for (const { i } of acknowledged) {
-        const got = await client.callTool({ name: "kv_get", arguments: { key: `load/${i}` } });
-        assert.equal(got.structuredContent.value, `v${i}`, `acknowledged write ${i} survived`);
-      }
-      await client.close();
+      await withHttpClient(`http://127.0.0.1:${port}/mcp`, async (client) => {
+        for (const { i } of acknowledged) {
+          const got = await client.callTool({ name: "kv_get", arguments: { key: `load/${i}` } });
+          assert.equal(got.structuredContent.value, `v${i}`, `acknowledged write ${i} survived`);
+        }
+      });
     } finally {
       await stop(server);
     }
