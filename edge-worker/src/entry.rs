@@ -66,8 +66,10 @@ fn build_server(env: &Env) -> edgemcp::Result<Server> {
              kv_* read and write the KV namespace, blob_* read and write the R2 bucket.",
         );
     let mut builder = edgemcp::toolkit::register(builder, &stores, &config)?;
-    if let Some(auth) = edgemcp::auth::Auth::from_vars(var)? {
+    // fetch and WebCrypto: JWT keys and signatures need no crypto code in the module.
+    let runtime = edgemcp::runtime::web::runtime();
+    if let Some(auth) = edgemcp::auth::Auth::from_vars(var, &runtime)? {
         builder = builder.auth(auth);
     }
-    builder.build(edgemcp::runtime::web::runtime())
+    builder.build(runtime)
 }

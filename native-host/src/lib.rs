@@ -52,7 +52,7 @@ pub fn build_server(config: &NativeConfig) -> Result<Server> {
             &[("migrations_dir", migrations.display().to_string().into())],
         );
     }
-    let runtime = runtime::runtime();
+    let runtime = runtime::runtime()?;
     let stores = Stores {
         sql: Some(Arc::new(storage::SqliteSql::open(&db_path)?)),
         kv: Some(Arc::new(storage::SqliteKv::open(
@@ -78,7 +78,7 @@ pub fn build_server(config: &NativeConfig) -> Result<Server> {
     );
     let mut builder = edgemcp::toolkit::register(builder, &stores, &toolkit)?;
     // Access control covers HTTP and Lambda; stdio serves the local user who started it.
-    if let Some(auth) = edgemcp::auth::Auth::from_vars(|name| config.var(name))? {
+    if let Some(auth) = edgemcp::auth::Auth::from_vars(|name| config.var(name), &runtime)? {
         log::info(
             "access control on",
             &[("resource", auth.resource().to_owned().into())],

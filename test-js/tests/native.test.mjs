@@ -11,6 +11,8 @@ import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { freePort, startServer, stop, withHttpClient } from "./helpers.mjs";
+import { startIdentityProvider } from "./identity-provider.mjs";
+import { jwtAuthVars, jwtMatrix } from "./jwt-scenarios.mjs";
 import * as scenarios from "./toolkit-scenarios.mjs";
 
 const binary = fileURLToPath(new URL("../../target/debug/edgemcp", import.meta.url));
@@ -160,6 +162,35 @@ describe("edgemcp serve with API keys", () => {
   test("a read-only key lists and calls only the read tools", () =>
     withHttpClient(`${base}/mcp`, scenarios.readOnlyKeySeesReadTools, { headers: { authorization: `Bearer ${key}` } }));
   test("no key, a wrong key and a missing scope get their challenges", () => scenarios.accessChallenges(base, key));
+});
+
+describe("edgemcp serve with JWT bearer tokens", () => {
+  const data = mkdtempSync(join(tmpdir(), "edgemcp-jwt-"));
+  let idp;
+  let server;
+  let base;
+
+  before(async () => {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    idp = await startIdentityProvider();
+    server = await startServer(binary, ["serve", "--host", "127.0.0.1", "--data-dir", data, "--migrations-dir", migrations], {
+      env: { PORT: String(port), ...jwtAuthVars(base, idp) },
+      healthUrl: `${base}/health`,
+    });
+  });
+  after(async () => {
+    await stop(server);
+    await idp?.close();
+    rmSync(data, { recursive: true, force: true });
+  });
+
+  test("a read-only token lists and calls only the read tools", () =>
+    withHttpClient(`${base}/mcp`, scenarios.readOnlyKeySeesReadTools, {
+      headers: { authorization: `Bearer ${idp.token({ audience: `${base}/mcp`, scope: "mcp:read" })}` },
+    }));
+  // Last: it rotates the provider's key and then shuts the provider down.
+  test("tokens are accepted or refused, keys rotate, an unreachable JWKS fails closed", () => jwtMatrix(base, idp));
 });
 
 describe("edgemcp serve under SIGTERM", () => {

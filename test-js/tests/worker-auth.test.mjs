@@ -1,42 +1,79 @@
-// The Worker under `wrangler dev` with API-key access control (vars passed with `--var`),
+// The Worker under `wrangler dev` with access control (vars passed with `--var`): API keys,
+// then JWTs from a loopback identity provider, each on its own Worker, port and state,
 // driven by the official MCP TypeScript SDK client and raw requests for the challenges.
-import { test, before, after } from "node:test";
+import { test, describe, before, after } from "node:test";
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort, startServer, stop, withHttpClient } from "./helpers.mjs";
+import { startIdentityProvider } from "./identity-provider.mjs";
+import { jwtAuthVars, jwtMatrix } from "./jwt-scenarios.mjs";
 import * as scenarios from "./toolkit-scenarios.mjs";
 
 const dev = fileURLToPath(new URL("../../scripts/dev", import.meta.url));
-const state = mkdtempSync(join(tmpdir(), "edgemcp-worker-auth-"));
-const key = "worker-test-key";
-let base;
-let worker;
 
-before(async () => {
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  const vars = {
-    EDGEMCP_AUTH_MODE: "api_key",
-    EDGEMCP_AUTH_API_KEYS: createHash("sha256").update(key).digest("hex"),
-    EDGEMCP_AUTH_API_KEY_SCOPES: "mcp:read",
-    EDGEMCP_AUTH_AUDIENCE: `${base}/mcp`,
-  };
+/** Starts `scripts/dev` on `port` with `vars` as `--var`s and `state` as its state. */
+function startWorker(port, state, vars) {
   const args = Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
-  worker = await startServer(dev, args, {
+  return startServer(dev, args, {
     env: { PORT: String(port), EDGEMCP_STATE_DIR: state, EDGEMCP_SKIP_WORKER_BUILD: "1" },
-    healthUrl: `${base}/health`,
+    healthUrl: `http://127.0.0.1:${port}/health`,
     timeoutMs: 600_000,
   });
+}
+
+describe("the Worker with API keys", () => {
+  const state = mkdtempSync(join(tmpdir(), "edgemcp-worker-auth-"));
+  const key = "worker-test-key";
+  let base;
+  let worker;
+
+  before(async () => {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    worker = await startWorker(port, state, {
+      EDGEMCP_AUTH_MODE: "api_key",
+      EDGEMCP_AUTH_API_KEYS: createHash("sha256").update(key).digest("hex"),
+      EDGEMCP_AUTH_API_KEY_SCOPES: "mcp:read",
+      EDGEMCP_AUTH_AUDIENCE: `${base}/mcp`,
+    });
+  });
+
+  after(async () => {
+    await stop(worker);
+    rmSync(state, { recursive: true, force: true });
+  });
+
+  test("a read-only key lists and calls only the read tools", () =>
+    withHttpClient(`${base}/mcp`, scenarios.readOnlyKeySeesReadTools, { headers: { authorization: `Bearer ${key}` } }));
+  test("no key, a wrong key and a missing scope get their challenges", () => scenarios.accessChallenges(base, key));
 });
 
-after(async () => {
-  await stop(worker);
-  rmSync(state, { recursive: true, force: true });
-});
+describe("the Worker with JWT bearer tokens", () => {
+  const state = mkdtempSync(join(tmpdir(), "edgemcp-worker-jwt-"));
+  let idp;
+  let base;
+  let worker;
 
-test("a read-only key lists and calls only the read tools", () =>
-  withHttpClient(`${base}/mcp`, scenarios.readOnlyKeySeesReadTools, { headers: { authorization: `Bearer ${key}` } }));
-test("no key, a wrong key and a missing scope get their challenges", () => scenarios.accessChallenges(base, key));
+  before(async () => {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    idp = await startIdentityProvider();
+    worker = await startWorker(port, state, jwtAuthVars(base, idp));
+  });
+
+  after(async () => {
+    await stop(worker);
+    await idp?.close();
+    rmSync(state, { recursive: true, force: true });
+  });
+
+  test("a read-only token lists and calls only the read tools", () =>
+    withHttpClient(`${base}/mcp`, scenarios.readOnlyKeySeesReadTools, {
+      headers: { authorization: `Bearer ${idp.token({ audience: `${base}/mcp`, scope: "mcp:read" })}` },
+    }));
+  // Last: it rotates the provider's key and then shuts the provider down.
+  test("tokens are accepted or refused, keys rotate, an unreachable JWKS fails closed", () => jwtMatrix(base, idp));
+});

@@ -13,16 +13,20 @@
 //!   `tools/list` only the tools it may call, and the verified identity reaches handlers
 //!   as [`RequestContext::identity`](crate::RequestContext::identity).
 //!
-//! [`ApiKeys`] verifies static keys stored as SHA-256 hashes. JWT verification (issuer,
-//! audience, JWKS) plugs in through the same [`TokenVerifier`] trait.
+//! Two verifiers come with the core: [`JwtVerifier`] for OAuth access tokens (RS256 and
+//! ES256 against the issuer's JWKS, with presets for common providers) and [`ApiKeys`]
+//! for static keys stored as SHA-256 hashes. [`Auth::from_vars`] builds either from the
+//! `EDGEMCP_AUTH_*` variables every host reads.
 //!
 //! stdio has no access control: it serves the local user who started it.
 
 mod api_key;
 mod config;
+mod jwt;
 
 pub(crate) use api_key::is_tenant_name;
 pub use api_key::ApiKeys;
+pub use jwt::{JwtConfig, JwtVerifier, Preset};
 
 use crate::runtime::{BoxFuture, MaybeSend, MaybeSync};
 use serde_json::{json, Value};

@@ -1,4 +1,5 @@
-//! The small runtime a host hands to the core: a clock, a timer and random bytes.
+//! The small runtime a host hands to the core: a clock, a timer and random bytes, and
+//! optionally an HTTP client and signature checks (needed only to verify JWTs).
 //!
 //! The core never reads the system clock, sleeps or spawns on its own: `Instant::now`
 //! panics on `wasm32-unknown-unknown`, and each host (workerd, tokio, a browser) has its
@@ -6,8 +7,10 @@
 //! passes it to [`ServerBuilder::runtime`](crate::ServerBuilder::runtime).
 
 mod clock;
+mod http_client;
 mod maybe_send;
 mod rng;
+mod signature;
 mod timer;
 
 #[cfg(any(test, feature = "testing"))]
@@ -16,8 +19,10 @@ pub mod testing;
 pub mod web;
 
 pub use clock::Clock;
+pub use http_client::{Fetched, HttpClient};
 pub use maybe_send::{BoxFuture, BoxStream, MaybeSend, MaybeSync};
 pub use rng::Rng;
+pub use signature::{PublicKey, SignatureAlgorithm, SignatureVerifier};
 pub use timer::Timer;
 
 use std::sync::Arc;
@@ -54,6 +59,8 @@ pub struct Runtime {
     clock: Arc<dyn Clock>,
     timer: Arc<dyn Timer>,
     rng: Arc<dyn Rng>,
+    http_client: Option<Arc<dyn HttpClient>>,
+    signatures: Option<Arc<dyn SignatureVerifier>>,
 }
 
 impl Runtime {
@@ -67,7 +74,31 @@ impl Runtime {
             clock: Arc::new(clock),
             timer: Arc::new(timer),
             rng: Arc::new(rng),
+            http_client: None,
+            signatures: None,
         }
+    }
+
+    /// Adds the host's HTTP client, with which JWT verification fetches signing keys.
+    pub fn with_http_client(mut self, client: impl HttpClient + 'static) -> Self {
+        self.http_client = Some(Arc::new(client));
+        self
+    }
+
+    /// Adds the host's signature checks, with which JWT verification checks tokens.
+    pub fn with_signature_verifier(mut self, verifier: impl SignatureVerifier + 'static) -> Self {
+        self.signatures = Some(Arc::new(verifier));
+        self
+    }
+
+    /// The host's HTTP client, if it gave one.
+    pub fn http_client(&self) -> Option<Arc<dyn HttpClient>> {
+        self.http_client.clone()
+    }
+
+    /// The host's signature checks, if it gave them.
+    pub fn signature_verifier(&self) -> Option<Arc<dyn SignatureVerifier>> {
+        self.signatures.clone()
     }
 
     /// Milliseconds since the Unix epoch, from the host's clock.

@@ -1,5 +1,8 @@
-//! The runtime the native host gives the core: the system clock, tokio's timer and the
-//! operating system's random source.
+//! The runtime the native host gives the core: the system clock, tokio's timer, the
+//! operating system's random source, an HTTPS client and aws-lc-rs signature checks.
+
+mod http_client;
+mod signatures;
 
 use edgemcp::runtime::{BoxFuture, Clock, Rng, Runtime, Timer};
 use edgemcp::{Error, ErrorKind};
@@ -38,6 +41,11 @@ impl Rng for OsRng {
 }
 
 /// The runtime of this host. Must be used inside a tokio runtime (the timer needs one).
-pub fn runtime() -> Runtime {
-    Runtime::new(SystemClock, TokioTimer, OsRng)
+///
+/// # Errors
+/// When the HTTP client cannot start (its TLS configuration failed).
+pub fn runtime() -> edgemcp::Result<Runtime> {
+    Ok(Runtime::new(SystemClock, TokioTimer, OsRng)
+        .with_http_client(http_client::ReqwestClient::new()?)
+        .with_signature_verifier(signatures::AwsLcSignatures))
 }

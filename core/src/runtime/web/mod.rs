@@ -1,6 +1,6 @@
-//! The runtime of JavaScript hosts: `Date.now()`, `setTimeout` and
-//! `crypto.getRandomValues`, found on `globalThis` in workerd, browsers, service workers,
-//! Node 18+, Deno and Bun.
+//! The runtime of JavaScript hosts: `Date.now()`, `setTimeout`,
+//! `crypto.getRandomValues`, `fetch` and `crypto.subtle`, found on `globalThis` in
+//! workerd, browsers, service workers, Node 18+, Deno and Bun.
 //!
 //! **Requires** the `web` feature, on `wasm32` only.
 //!
@@ -8,6 +8,9 @@
 //! let server = edgemcp::Server::builder("demo", "1.0.0")
 //!     .build(edgemcp::runtime::web::runtime())?;
 //! ```
+
+mod fetch;
+mod subtle;
 
 use super::{BoxFuture, Clock, Rng, Runtime, Timer};
 use crate::{Error, ErrorKind};
@@ -17,6 +20,8 @@ use wasm_bindgen::{JsCast, JsValue};
 /// The runtime of this JavaScript host.
 pub fn runtime() -> Runtime {
     Runtime::new(DateClock, TimeoutTimer, WebCryptoRng)
+        .with_http_client(fetch::GlobalFetch)
+        .with_signature_verifier(subtle::SubtleSignatures)
 }
 
 struct DateClock;
@@ -58,13 +63,10 @@ impl Rng for WebCryptoRng {
                 ),
             )
         };
-        let crypto = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str("crypto"))
-            .map_err(|_| unavailable("no crypto"))?;
+        let crypto =
+            property(&js_sys::global(), "crypto").ok_or_else(|| unavailable("no crypto"))?;
         let get_random_values =
-            js_sys::Reflect::get(&crypto, &JsValue::from_str("getRandomValues"))
-                .ok()
-                .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-                .ok_or_else(|| unavailable("no getRandomValues"))?;
+            method(&crypto, "getRandomValues").ok_or_else(|| unavailable("no getRandomValues"))?;
         // getRandomValues fills at most 65 536 bytes per call.
         for chunk in buf.chunks_mut(65_536) {
             let array = js_sys::Uint8Array::new_with_length(chunk.len() as u32);
@@ -78,8 +80,46 @@ impl Rng for WebCryptoRng {
 }
 
 fn global_function(name: &str) -> Option<js_sys::Function> {
-    js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str(name))
-        .ok()?
-        .dyn_into()
+    method(&js_sys::global(), name)
+}
+
+/// `target[name]`, when it is neither missing nor `undefined`.
+fn property(target: &JsValue, name: &str) -> Option<JsValue> {
+    js_sys::Reflect::get(target, &JsValue::from_str(name))
         .ok()
+        .filter(|value| !value.is_undefined() && !value.is_null())
+}
+
+/// `target[name]`, when it is a function.
+fn method(target: &JsValue, name: &str) -> Option<js_sys::Function> {
+    property(target, name)?.dyn_into().ok()
+}
+
+/// Awaits `target[name](...args)`, a method returning a promise.
+async fn call_async(target: &JsValue, name: &str, args: &[&JsValue]) -> Result<JsValue, String> {
+    let function = method(target, name).ok_or_else(|| format!("{name} is not available"))?;
+    let arguments: js_sys::Array = args.iter().copied().collect();
+    let promise = function
+        .apply(target, &arguments)
+        .map_err(|err| describe(&err))?;
+    wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&promise))
+        .await
+        .map_err(|err| describe(&err))
+}
+
+/// An object with string keys, such as the options of a Web API call.
+fn object(fields: &[(&str, &JsValue)]) -> JsValue {
+    let object = js_sys::Object::new();
+    for (name, value) in fields {
+        let _ = js_sys::Reflect::set(&object, &JsValue::from_str(name), value);
+    }
+    object.into()
+}
+
+/// What a thrown JavaScript value says.
+fn describe(err: &JsValue) -> String {
+    err.dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| err.as_string())
+        .unwrap_or_else(|| "an unknown JavaScript error".to_owned())
 }

@@ -1,0 +1,25 @@
+use super::{BoxFuture, MaybeSend, MaybeSync};
+
+/// What an HTTP GET brought back: the status and at most the bytes asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fetched {
+    /// The HTTP status code.
+    pub status: u16,
+    /// The response body.
+    pub body: Vec<u8>,
+}
+
+/// Outbound HTTP GET, from the host: `fetch` on Workers and in JavaScript hosts, an HTTPS
+/// client natively.
+///
+/// The core fetches little by itself: an issuer's discovery document and signing keys
+/// (JWKS) when bearer tokens are JWTs. It decides which URLs are acceptable before it
+/// asks; a client only fetches.
+pub trait HttpClient: MaybeSend + MaybeSync {
+    /// GETs `url`, following redirects as the host does.
+    ///
+    /// # Errors
+    /// An [`ErrorKind::Upstream`](crate::ErrorKind::Upstream) error when the request
+    /// fails or the body is longer than `max_bytes`.
+    fn get<'a>(&'a self, url: &'a str, max_bytes: usize) -> BoxFuture<'a, crate::Result<Fetched>>;
+}

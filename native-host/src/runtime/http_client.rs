@@ -1,0 +1,54 @@
+//! Outbound GETs for the core (an issuer's discovery document and keys), over reqwest with
+//! rustls and the platform's root certificates.
+
+use edgemcp::runtime::{BoxFuture, Fetched, HttpClient};
+use edgemcp::{Error, ErrorKind};
+use std::time::Duration;
+
+/// A reqwest client that never follows redirects: a JWKS URL that moves is a
+/// configuration to fix, and following could downgrade HTTPS to plain HTTP.
+pub(crate) struct ReqwestClient(reqwest::Client);
+
+impl ReqwestClient {
+    pub(crate) fn new() -> edgemcp::Result<Self> {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(10))
+            .user_agent(concat!("edgemcp/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map(ReqwestClient)
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Internal,
+                    format!("the HTTP client could not start: {e}"),
+                )
+            })
+    }
+}
+
+impl HttpClient for ReqwestClient {
+    fn get<'a>(
+        &'a self,
+        url: &'a str,
+        max_bytes: usize,
+    ) -> BoxFuture<'a, edgemcp::Result<Fetched>> {
+        Box::pin(async move {
+            let failed = |e: reqwest::Error| {
+                Error::new(ErrorKind::Upstream, format!("GET {url} failed: {e}"))
+            };
+            let mut response = self.0.get(url).send().await.map_err(failed)?;
+            let status = response.status().as_u16();
+            let mut body = Vec::new();
+            while let Some(chunk) = response.chunk().await.map_err(failed)? {
+                if body.len() + chunk.len() > max_bytes {
+                    return Err(Error::new(
+                        ErrorKind::Upstream,
+                        format!("GET {url}: the body is longer than {max_bytes} bytes"),
+                    ));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(Fetched { status, body })
+        })
+    }
+}
