@@ -53,7 +53,8 @@ flags (each also readable from the environment as EDGEMCP_<NAME>):
   --blob-backend dir|s3  objects in DATA_DIR/blobs (default) or an S3-compatible bucket
   --s3-bucket NAME  --s3-endpoint URL  --s3-region REGION  --s3-allow-http BOOL
                          (credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, or a role)
-  --auth-mode none|api_key  --auth-audience URL  --auth-issuer URL
+  --auth-mode none|jwt|api_key  --auth-audience URL  --auth-issuer URL
+  --auth-jwks-url URL  --auth-preset oidc|cognito|auth0|entra  --auth-client-id ID
   --auth-api-keys HASHES  --auth-api-key-scopes SCOPES   (see the README: Access control)
 ";
 

@@ -189,6 +189,31 @@ describe("edgemcp serve with JWT bearer tokens", () => {
     withHttpClient(`${base}/mcp`, scenarios.readOnlyKeySeesReadTools, {
       headers: { authorization: `Bearer ${idp.token({ audience: `${base}/mcp`, scope: "mcp:read" })}` },
     }));
+  test("without a JWKS URL, the issuer's discovery document names the keys", async () => {
+    const port = await freePort();
+    const discovering = `http://127.0.0.1:${port}`;
+    const { EDGEMCP_AUTH_JWKS_URL: _, ...vars } = jwtAuthVars(discovering, idp);
+    const dir = mkdtempSync(join(tmpdir(), "edgemcp-jwt-discovery-"));
+    const other = await startServer(binary, ["serve", "--host", "127.0.0.1", "--data-dir", dir, "--migrations-dir", migrations], {
+      env: { PORT: String(port), ...vars },
+      healthUrl: `${discovering}/health`,
+    });
+    try {
+      const res = await fetch(`${discovering}/mcp`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: "application/json",
+          authorization: `Bearer ${idp.token({ audience: `${discovering}/mcp` })}`,
+        },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }),
+      });
+      assert.equal(res.status, 200, await res.text());
+    } finally {
+      await stop(other);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
   // Last: it rotates the provider's key and then shuts the provider down.
   test("tokens are accepted or refused, keys rotate, an unreachable JWKS fails closed", () => jwtMatrix(base, idp));
 });
