@@ -20,7 +20,7 @@ impl Auth {
     /// | `EDGEMCP_AUTH_SCOPES` | scopes advertised in the metadata (default `mcp:read mcp:write`) |
     /// | `EDGEMCP_AUTH_JWKS_URL` | `jwt`: the issuer's JWKS (default: from its discovery document) |
     /// | `EDGEMCP_AUTH_PRESET` | `jwt`: `oidc` (default), `cognito`, `auth0` or `entra` (see [`Preset`]) |
-    /// | `EDGEMCP_AUTH_CLIENT_ID` | `jwt`: the app client id (`cognito`: required) |
+    /// | `EDGEMCP_AUTH_CLIENT_ID` | `jwt`: the app client id (`cognito`: required; `entra`: the API's id, accepted in `aud`) |
     /// | `EDGEMCP_AUTH_TENANT_CLAIM` | `jwt`: the claim naming the tenant (default: the preset's) |
     /// | `EDGEMCP_AUTH_LEEWAY_SECONDS` | `jwt`: clock skew allowed on `exp`, `nbf`, `iat` (default 60) |
     /// | `EDGEMCP_AUTH_JWKS_CACHE_SECONDS` | `jwt`: how long keys are kept (default 600) |

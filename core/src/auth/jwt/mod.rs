@@ -79,8 +79,9 @@ impl JwtConfig {
         self
     }
 
-    /// The app client tokens must be issued to (`client_id`; required by
-    /// [`Cognito`](Preset::Cognito), whose access tokens carry no `aud`).
+    /// The app client: for [`Cognito`](Preset::Cognito) (required), the `client_id`
+    /// tokens must carry, as its access tokens have no `aud`; for
+    /// [`Entra`](Preset::Entra), the API's application id, which v2 tokens put in `aud`.
     pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
         self.client_id = Some(client_id.into());
         self

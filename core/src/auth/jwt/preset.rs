@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 /// | `Oidc` | `aud` contains the resource | `sub` | `scope`, `scp` | (none) |
 /// | `Cognito` | `client_id` is the app client, `token_use` is `access` | `sub` | `scope` | (none) |
 /// | `Auth0` | `aud` contains the resource | `sub` | `scope`, `permissions` | `org_id` |
-/// | `Entra` | `aud` contains the resource | `oid`, else `sub` | `scp`, `roles` | `tid` |
+/// | `Entra` | `aud` contains the resource or the API's client id | `oid`, else `sub` | `scp`, `roles` | `tid` |
 ///
 /// A tenant claim set in [`JwtConfig::tenant_claim`](super::JwtConfig::tenant_claim)
 /// replaces the preset's.
@@ -76,9 +76,12 @@ impl Preset {
                 )),
             };
         }
+        // Entra ID v2 access tokens name the API by its application (client) id.
+        let app_id = client_id.filter(|_| self == Preset::Entra);
+        let accepted = |aud: &str| aud == audience || Some(aud) == app_id;
         let contains = match claims.get("aud") {
-            Some(Value::String(aud)) => aud == audience,
-            Some(Value::Array(auds)) => auds.iter().any(|aud| aud.as_str() == Some(audience)),
+            Some(Value::String(aud)) => accepted(aud),
+            Some(Value::Array(auds)) => auds.iter().filter_map(Value::as_str).any(accepted),
             _ => false,
         };
         if contains {
