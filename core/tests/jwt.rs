@@ -14,6 +14,7 @@ scenarios!(
     forged_and_broken_tokens_are_refused,
     an_unknown_kid_refetches_at_most_once_per_interval,
     keys_that_cannot_be_fetched_let_nothing_through,
+    a_slow_fetch_holds_up_only_tokens_that_need_it,
     the_discovery_document_names_the_keys,
     presets_read_their_providers_claims,
 );
@@ -40,7 +41,7 @@ mod scenarios {
     const RESOURCE: &str = "https://mcp.example.com/mcp";
     const NOW_S: u64 = 1_800_000_000;
 
-    /// Documents by URL, with a count of fetches.
+    /// Documents by URL, with a count of fetches. Status 0 is an issuer that never answers.
     #[derive(Default)]
     struct Documents {
         by_url: Mutex<HashMap<String, (u16, Value)>>,
@@ -65,6 +66,9 @@ mod scenarios {
         fn get<'a>(&'a self, url: &'a str, _: usize) -> BoxFuture<'a, edgemcp::Result<Fetched>> {
             self.0.fetches.fetch_add(1, Ordering::SeqCst);
             let found = self.0.by_url.lock().unwrap().get(url).cloned();
+            if found.as_ref().is_some_and(|(status, _)| *status == 0) {
+                return Box::pin(futures_util::future::pending());
+            }
             Box::pin(async move {
                 let (status, body) =
                     found.ok_or_else(|| Error::new(ErrorKind::Upstream, "connection refused"))?;
@@ -358,6 +362,23 @@ mod scenarios {
         setup.clock.advance(Duration::from_secs(601));
         setup.documents.serve(JWKS_URL, 503, json!({}));
         refused(&setup, &token, "answered HTTP 503").await;
+    }
+
+    pub(crate) async fn a_slow_fetch_holds_up_only_tokens_that_need_it() {
+        use futures_util::FutureExt;
+        let setup = setup(&[("EDGEMCP_AUTH_JWKS_REFRESH_SECONDS", "1")]);
+        let rsa = rsa_key("r1", 0xC1);
+        setup.documents.serve(JWKS_URL, 200, jwks(&[&rsa]));
+        let known = sign("RS256", "r1", &rsa.1, &claims(json!({})));
+        assert_eq!(whoami(&setup, &known).await.0, 200);
+        setup.clock.advance(Duration::from_secs(1));
+        setup.documents.serve(JWKS_URL, 0, json!({}));
+        let unknown = sign("RS256", "r2", &rsa.1, &claims(json!({})));
+        let mut stuck = Box::pin(whoami(&setup, &unknown));
+        assert!((&mut stuck).now_or_never().is_none(), "the fetch hangs");
+        // The hanging fetch holds no lock a cached key needs.
+        assert_eq!(whoami(&setup, &known).await.0, 200);
+        drop(stuck);
     }
 
     pub(crate) async fn the_discovery_document_names_the_keys() {

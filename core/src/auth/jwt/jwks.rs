@@ -7,10 +7,10 @@ use crate::runtime::{HttpClient, PublicKey, Runtime, SignatureAlgorithm};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use futures_util::future::{select, Either};
-use futures_util::lock::Mutex;
+use futures_util::lock::Mutex as AsyncMutex;
 use serde_json::Value;
 use std::net::Ipv4Addr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 /// Discovery documents and key sets are small; anything larger is refused unread.
@@ -27,9 +27,11 @@ pub(super) struct KeySource {
     runtime: Runtime,
     max_age_ms: u64,
     min_refresh_ms: u64,
-    // An async lock: a request that finds the keys missing fetches them while the others
-    // wait, then they all read what it fetched instead of fetching again.
+    // Held only for moments, never across a fetch: tokens whose key is cached never wait.
     cache: Mutex<Cache>,
+    // One fetch at a time: a request that finds a key missing fetches while the others
+    // that need a fetch wait, then they read what it fetched instead of fetching again.
+    fetching: AsyncMutex<()>,
 }
 
 #[derive(Default)]
@@ -72,6 +74,7 @@ impl KeySource {
             max_age_ms: duration_ms(max_age),
             min_refresh_ms: duration_ms(min_refresh),
             cache: Mutex::new(Cache::default()),
+            fetching: AsyncMutex::new(()),
         }
     }
 
@@ -81,51 +84,79 @@ impl KeySource {
         kid: Option<&str>,
         algorithm: SignatureAlgorithm,
     ) -> Result<PublicKey, TokenRejected> {
-        let mut cache = self.cache.lock().await;
+        if let Some(key) = self.cached(kid, algorithm)? {
+            return Ok(key);
+        }
+        let _one_fetch_at_a_time = self.fetching.lock().await;
+        // Another request may have fetched while this one waited.
+        if let Some(key) = self.cached(kid, algorithm)? {
+            return Ok(key);
+        }
         let now = self.runtime.now_unix_ms();
-        let fresh = cache
-            .fetched_at_ms
-            .is_some_and(|at| now.saturating_sub(at) < self.max_age_ms);
-        if fresh {
-            match cache.lookup(kid, algorithm) {
-                Lookup::Found(key) => return Ok(key),
-                Lookup::Unfit => return Err(unfit(algorithm)),
-                Lookup::Missing => {}
+        let discovered_url = {
+            let mut cache = self.cache();
+            let may_fetch = cache
+                .attempted_at_ms
+                .is_none_or(|at| now.saturating_sub(at) >= self.min_refresh_ms);
+            if !may_fetch {
+                return Err(if self.is_fresh(&cache, now) {
+                    unknown_key()
+                } else {
+                    TokenRejected::new(
+                        "the issuer's signing keys are unavailable; try again shortly",
+                    )
+                });
             }
-        }
-        let may_fetch = cache
-            .attempted_at_ms
-            .is_none_or(|at| now.saturating_sub(at) >= self.min_refresh_ms);
-        if !may_fetch {
-            return Err(if fresh {
-                unknown_key()
-            } else {
-                TokenRejected::new("the issuer's signing keys are unavailable; try again shortly")
-            });
-        }
-        cache.attempted_at_ms = Some(now);
-        let keys = self.fetch(&mut cache).await.map_err(|reason| {
+            cache.attempted_at_ms = Some(now);
+            cache.discovered_url.clone()
+        };
+        let (keys, url) = self.fetch(discovered_url).await.map_err(|reason| {
             TokenRejected::new(format!(
                 "the issuer's signing keys could not be fetched: {reason}"
             ))
         })?;
-        cache.keys = keys;
-        cache.fetched_at_ms = Some(now);
+        {
+            let mut cache = self.cache();
+            cache.keys = keys;
+            cache.fetched_at_ms = Some(now);
+            cache.discovered_url = Some(url);
+        }
+        self.cached(kid, algorithm)?.ok_or_else(unknown_key)
+    }
+
+    /// The key from the cache while it is fresh; `None` when it must be fetched.
+    fn cached(
+        &self,
+        kid: Option<&str>,
+        algorithm: SignatureAlgorithm,
+    ) -> Result<Option<PublicKey>, TokenRejected> {
+        let cache = self.cache();
+        if !self.is_fresh(&cache, self.runtime.now_unix_ms()) {
+            return Ok(None);
+        }
         match cache.lookup(kid, algorithm) {
-            Lookup::Found(key) => Ok(key),
+            Lookup::Found(key) => Ok(Some(key)),
             Lookup::Unfit => Err(unfit(algorithm)),
-            Lookup::Missing => Err(unknown_key()),
+            Lookup::Missing => Ok(None),
         }
     }
 
-    async fn fetch(&self, cache: &mut Cache) -> Result<Vec<Jwk>, String> {
-        let url = match (&self.jwks_url, &cache.discovered_url) {
-            (Some(url), _) | (None, Some(url)) => url.clone(),
-            (None, None) => {
-                let url = self.discover().await?;
-                cache.discovered_url = Some(url.clone());
-                url
-            }
+    fn is_fresh(&self, cache: &Cache, now: u64) -> bool {
+        cache
+            .fetched_at_ms
+            .is_some_and(|at| now.saturating_sub(at) < self.max_age_ms)
+    }
+
+    fn cache(&self) -> MutexGuard<'_, Cache> {
+        // Each field is written whole, so a panic elsewhere cannot leave it half-written.
+        self.cache.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The key set, and the URL it came from (configured, or found by discovery).
+    async fn fetch(&self, discovered_url: Option<String>) -> Result<(Vec<Jwk>, String), String> {
+        let url = match self.jwks_url.clone().or(discovered_url) {
+            Some(url) => url,
+            None => self.discover().await?,
         };
         let document = self.get_json(&url).await?;
         let keys = document
@@ -133,7 +164,7 @@ impl KeySource {
             .and_then(Value::as_array)
             .ok_or_else(|| format!("{url} is not a JWKS (no keys array)"))?;
         // Keys this server cannot use (encryption keys, other curves) are skipped, not fatal.
-        Ok(keys.iter().filter_map(parse_jwk).collect())
+        Ok((keys.iter().filter_map(parse_jwk).collect(), url))
     }
 
     /// The `jwks_uri` of the issuer's OpenID discovery document.
