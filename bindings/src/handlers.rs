@@ -52,6 +52,10 @@ pub(crate) fn tool_from_js(
         let annotations: ToolAnnotations = from_js(&annotations, &format!("{what}.annotations"))?;
         tool = tool.annotations(annotations);
     }
+    if let Some(scopes) = field(definition, "scopes") {
+        let scopes: Vec<String> = from_js(&scopes, &format!("{what}.scopes"))?;
+        tool = tool.scopes(scopes);
+    }
     if let Some(ms) = field(definition, "timeoutMs") {
         let ms = ms
             .as_f64()

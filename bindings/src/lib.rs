@@ -10,6 +10,7 @@
 //! | [`server`] | `McpServer`, the class JS code uses |
 //! | [`context`] | `ToolContext`, the `ctx` a tool handler receives |
 //! | `handlers` | JS functions as the core's tool, resource and prompt handlers |
+//! | `auth` | the `auth` option: JWTs or API keys, as on every host |
 //! | `fetch` | fetch `Request` / `Response` as the core's plain HTTP values |
 //! | `convert` | JSON across the boundary, thrown values as messages |
 //!
@@ -18,6 +19,7 @@
 
 #![cfg(target_arch = "wasm32")]
 
+mod auth;
 pub mod context;
 mod convert;
 mod fetch;
@@ -38,6 +40,34 @@ export interface ServerOptions {
   title?: string;
   /** Told to the client at initialize: how to use this server's tools. */
   instructions?: string;
+  /** Access control over `handle` (HTTP); off when left out. */
+  auth?: AuthOptions;
+}
+
+/**
+ * Access control, as the `EDGEMCP_AUTH_*` variables of the other hosts (see the README):
+ * `{ mode: "jwt", issuer, audience, jwksUrl? }` checks OAuth access tokens against the
+ * issuer's keys with this host's `fetch` and WebCrypto; `{ mode: "api_key", audience,
+ * apiKeys }` checks static keys by their SHA-256 hashes.
+ */
+export interface AuthOptions {
+  mode: "none" | "jwt" | "api_key";
+  /** The canonical URL of the MCP endpoint; JWTs must carry it in `aud`. */
+  audience?: string;
+  /** The authorization server, matched exactly against `iss`. */
+  issuer?: string;
+  /** Scopes the protected-resource metadata advertises. */
+  scopes?: string | string[];
+  jwksUrl?: string;
+  preset?: "oidc" | "cognito" | "auth0" | "entra";
+  clientId?: string;
+  tenantClaim?: string;
+  leewaySeconds?: number;
+  jwksCacheSeconds?: number;
+  jwksRefreshSeconds?: number;
+  /** SHA-256 hex of each key (`hash` or `hash:tenant`). */
+  apiKeys?: string | string[];
+  apiKeyScopes?: string | string[];
 }
 
 /** Hints about a tool's behaviour; clients must not trust them from untrusted servers. */
@@ -58,6 +88,8 @@ export interface ToolDefinition {
   /** A JSON Schema for the structured content the handler returns. */
   outputSchema?: object;
   annotations?: ToolAnnotations;
+  /** Scopes a caller's token must grant to see and call the tool, when `auth` is on. */
+  scopes?: string[];
   /** Stop waiting for the handler after this long; the call becomes an error. */
   timeoutMs?: number;
 }

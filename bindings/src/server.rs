@@ -1,8 +1,10 @@
 //! `McpServer`: the JavaScript face of an edgemcp server.
 
-use crate::convert::{js_error, string_field};
+use crate::auth::auth_from_js;
+use crate::convert::{field, js_error, string_field};
 use crate::fetch::{read_request, write_response};
 use crate::handlers::{prompt_from_js, resource_from_js, tool_from_js, ResourceEntry};
+use edgemcp::auth::Auth;
 use edgemcp::jsonrpc;
 use edgemcp::protocol::ProtocolVersion;
 use edgemcp::{Error, Outcome, Prompt, Resource, ResourceTemplate, Server, Tool};
@@ -41,6 +43,8 @@ struct Registry {
     version: String,
     title: Option<String>,
     instructions: Option<String>,
+    /// Kept across rebuilds, and with it the cache of the issuer's keys.
+    auth: Option<Auth>,
     tools: Vec<Tool>,
     resources: Vec<Resource>,
     templates: Vec<ResourceTemplate>,
@@ -65,6 +69,9 @@ impl Registry {
         }
         if let Some(instructions) = &self.instructions {
             builder = builder.instructions(instructions);
+        }
+        if let Some(auth) = &self.auth {
+            builder = builder.auth(auth.clone());
         }
         builder.build(edgemcp::runtime::web::runtime())
     }
@@ -98,10 +105,11 @@ pub struct McpServer {
 
 #[wasm_bindgen]
 impl McpServer {
-    /// A server with no tools yet: `{ name, version, title?, instructions? }`.
+    /// A server with no tools yet: `{ name, version, title?, instructions?, auth? }`.
     ///
     /// # Errors
-    /// Throws when `name` or `version` is missing.
+    /// Throws when `name` or `version` is missing, or `auth` is not a valid access
+    /// control setting.
     #[wasm_bindgen(constructor)]
     pub fn new(options: ServerOptions) -> Result<McpServer, JsValue> {
         let options = JsValue::from(options);
@@ -116,6 +124,11 @@ impl McpServer {
             version: required("version")?,
             title: string_field(&options, "title", what).map_err(|e| js_error(&e))?,
             instructions: string_field(&options, "instructions", what).map_err(|e| js_error(&e))?,
+            auth: match field(&options, "auth") {
+                Some(auth) => auth_from_js(&auth, &edgemcp::runtime::web::runtime())
+                    .map_err(|e| js_error(&e))?,
+                None => None,
+            },
             tools: Vec::new(),
             resources: Vec::new(),
             templates: Vec::new(),

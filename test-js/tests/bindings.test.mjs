@@ -6,7 +6,9 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { withHttpClient } from "./helpers.mjs";
+import { freePort, withHttpClient } from "./helpers.mjs";
+import { startIdentityProvider } from "./identity-provider.mjs";
+import { jwtAuthVars, jwtMatrix } from "./jwt-scenarios.mjs";
 
 const require = createRequire(import.meta.url);
 const { McpServer } = require("../../bindings/pkg/nodejs/edgemcp.js");
@@ -60,6 +62,25 @@ class HandleMessageTransport {
   async close() {
     this.onclose?.();
   }
+}
+
+/** `server.handle` behind node:http on 127.0.0.1, as a Node 18+ host would do it. */
+async function serveOverHttp(server, port = 0) {
+  const http = createServer(async (req, res) => {
+    const chunks = [];
+    for await (const chunk of req) chunks.push(chunk);
+    const body = chunks.length ? Buffer.concat(chunks) : undefined;
+    const request = new Request(`http://${req.headers.host}${req.url}`, {
+      method: req.method,
+      headers: req.headers,
+      body: req.method === "GET" || req.method === "HEAD" ? undefined : body,
+    });
+    const response = await server.handle(request);
+    res.writeHead(response.status, Object.fromEntries(response.headers));
+    res.end(Buffer.from(await response.arrayBuffer()));
+  });
+  await new Promise((resolve) => http.listen(port, "127.0.0.1", resolve));
+  return http;
 }
 
 /** Runs the same checks over any connected client. */
@@ -121,22 +142,7 @@ describe("edgemcp (npm, nodejs build) over Streamable HTTP", () => {
   let url;
 
   before(async () => {
-    const server = demoServer();
-    // node:http in front of the fetch-style `handle`, as a Node 18+ host would do it.
-    http = createServer(async (req, res) => {
-      const chunks = [];
-      for await (const chunk of req) chunks.push(chunk);
-      const body = chunks.length ? Buffer.concat(chunks) : undefined;
-      const request = new Request(`http://${req.headers.host}${req.url}`, {
-        method: req.method,
-        headers: req.headers,
-        body: req.method === "GET" || req.method === "HEAD" ? undefined : body,
-      });
-      const response = await server.handle(request);
-      res.writeHead(response.status, Object.fromEntries(response.headers));
-      res.end(Buffer.from(await response.arrayBuffer()));
-    });
-    await new Promise((resolve) => http.listen(0, "127.0.0.1", resolve));
+    http = await serveOverHttp(demoServer());
     url = `http://127.0.0.1:${http.address().port}`;
   });
   after(() => new Promise((resolve) => http.close(resolve)));
@@ -163,4 +169,55 @@ describe("edgemcp (npm, nodejs build) over Streamable HTTP", () => {
     const health = await fetch(`${url}/health`);
     assert.equal(health.status, 200);
   });
+});
+
+describe("edgemcp (npm, nodejs build) with JWT access control", () => {
+  let idp;
+  let http;
+  let base;
+
+  /** The `auth` option holding what `jwtAuthVars` gives the other hosts as variables. */
+  function authOption() {
+    const vars = jwtAuthVars(base, idp);
+    return {
+      mode: vars.EDGEMCP_AUTH_MODE,
+      issuer: vars.EDGEMCP_AUTH_ISSUER,
+      audience: vars.EDGEMCP_AUTH_AUDIENCE,
+      jwksUrl: vars.EDGEMCP_AUTH_JWKS_URL,
+      jwksRefreshSeconds: Number(vars.EDGEMCP_AUTH_JWKS_REFRESH_SECONDS),
+    };
+  }
+
+  before(async () => {
+    idp = await startIdentityProvider();
+    // The audience names the port, so it is chosen before the server is built.
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    const server = new McpServer({ name: "node-jwt", version: "0.1.0", auth: authOption() });
+    // A tiny store with the toolkit's names and scopes, so the shared matrix applies.
+    const store = new Map();
+    const keyed = { type: "object", properties: { key: { type: "string" }, value: { type: "string" } }, required: ["key"] };
+    server.tool("kv_get", { description: "Reads a key", inputSchema: keyed, scopes: ["mcp:read"] }, ({ key }) => ({
+      found: store.has(key),
+      value: store.get(key) ?? null,
+    }));
+    server.tool("kv_put", { description: "Writes a key", inputSchema: keyed, scopes: ["mcp:write"] }, ({ key, value }) => {
+      store.set(key, value);
+      return "stored";
+    });
+    http = await serveOverHttp(server, port);
+  });
+  after(async () => {
+    await new Promise((resolve) => http.close(resolve));
+    await idp.close();
+  });
+
+  test("mistakes in the auth option throw and name the setting", () => {
+    const { issuer: _, ...withoutIssuer } = authOption();
+    assert.throws(() => new McpServer({ name: "x", version: "1", auth: withoutIssuer }), /EDGEMCP_AUTH_ISSUER/);
+    assert.throws(() => new McpServer({ name: "x", version: "1", auth: { ...authOption(), isuer: "typo" } }), /no `isuer`/);
+    assert.throws(() => new McpServer({ name: "x", version: "1", auth: { ...authOption(), jwksUrl: "http://keys.example/jwks" } }), /https/);
+  });
+  // Last: it rotates the provider's key and then shuts the provider down.
+  test("tokens are accepted or refused, keys rotate, an unreachable JWKS fails closed", () => jwtMatrix(base, idp));
 });
