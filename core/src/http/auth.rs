@@ -3,10 +3,8 @@
 use super::{HttpRequest, HttpResponse};
 use crate::auth::Auth;
 use crate::jsonrpc::{Request, Response};
-use crate::protocol::methods;
 use crate::server::Caller;
 use crate::Server;
-use serde_json::Value;
 use std::sync::Arc;
 
 /// Where RFC 9728 puts the protected-resource metadata.
@@ -84,11 +82,7 @@ impl Server {
     /// call runs (and before a streamed response would fix the status at 200).
     pub(super) fn scope_refusal(&self, request: &Request, caller: &Caller) -> Option<HttpResponse> {
         let (auth, who) = (self.auth()?, caller.as_ref()?);
-        if request.method != methods::TOOLS_CALL {
-            return None;
-        }
-        let name = request.params.get("name").and_then(Value::as_str)?;
-        let tool = self.tool_named(name)?;
+        let tool = self.called_tool(request)?;
         if who.has_scopes(&tool.scopes) {
             return None;
         }

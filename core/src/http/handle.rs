@@ -1,6 +1,6 @@
 //! The request handler: routing, transport checks, then dispatch.
 
-use super::headers::{decode_header_value, is_json_content_type, Accepts};
+use super::headers::{check_param_headers, decode_header_value, is_json_content_type, Accepts};
 use super::sse::SseStream;
 use super::{HttpBody, HttpRequest, HttpResponse};
 use crate::jsonrpc::{self, ErrorObject, Incoming, Message, Request, Response, INVALID_REQUEST};
@@ -68,7 +68,7 @@ impl Server {
             }
         }
         let mut response = match method.as_str() {
-            "OPTIONS" => preflight(),
+            "OPTIONS" => preflight(&req),
             "POST" => self.post(req).await,
             _ => {
                 let mut response = error_response(
@@ -163,7 +163,15 @@ impl Server {
             Err(reply) => return reply_response(reply),
         };
         if version.is_stateless() {
-            if let Err(message) = check_stateless_headers(&req, &request) {
+            let checked = check_stateless_headers(&req, &request).and_then(|()| {
+                match self.called_tool(&request) {
+                    Some(tool) => {
+                        check_param_headers(&req, &tool.mirrored, request.params.get("arguments"))
+                    }
+                    None => Ok(()),
+                }
+            });
+            if let Err(message) = checked {
                 let reply = crate::server::header_mismatch_reply(Some(request.id), message);
                 return reply_response(reply);
             }
@@ -233,12 +241,33 @@ fn check_stateless_headers(req: &HttpRequest, request: &Request) -> Result<(), S
     }
 }
 
-fn preflight() -> HttpResponse {
+fn preflight(req: &HttpRequest) -> HttpResponse {
+    // Mirrored tool parameters travel in `Mcp-Param-{Name}` headers named by the tools'
+    // schemas, so the ones a browser asks about are allowed too.
+    let mut allowed = ALLOWED_HEADERS.to_owned();
+    let requested = req
+        .header_value("access-control-request-headers")
+        .unwrap_or_default();
+    for name in requested
+        .split(',')
+        .map(|name| name.trim().to_ascii_lowercase())
+    {
+        let is_param = name.strip_prefix("mcp-param-").is_some_and(|rest| {
+            !rest.is_empty()
+                && rest
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        });
+        if is_param {
+            allowed.push_str(", ");
+            allowed.push_str(&name);
+        }
+    }
     HttpResponse {
         status: 204,
         headers: vec![
             ("access-control-allow-methods", ALLOWED_METHODS.to_owned()),
-            ("access-control-allow-headers", ALLOWED_HEADERS.to_owned()),
+            ("access-control-allow-headers", allowed),
             ("access-control-max-age", "86400".to_owned()),
         ],
         body: HttpBody::Empty,

@@ -1,7 +1,10 @@
 //! Reading the few request headers the transport cares about.
 
+use super::HttpRequest;
+use crate::tool::MirroredParam;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use serde_json::Value;
 
 /// What an `Accept` header allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +72,71 @@ pub(crate) fn decode_header_value(value: &str) -> Option<String> {
     }
 }
 
+/// Checks each `Mcp-Param-{Name}` header of a `tools/call` against the argument it
+/// mirrors: present exactly when the argument is, header-safe characters only, and equal
+/// to the argument's text once decoded. The error says which one is wrong.
+pub(crate) fn check_param_headers(
+    req: &HttpRequest,
+    mirrored: &[MirroredParam],
+    arguments: Option<&Value>,
+) -> Result<(), String> {
+    for param in mirrored {
+        let name = format!("Mcp-Param-{}", param.header);
+        let argument = param.value_in(arguments);
+        let raw = match (req.header_value(&name), argument) {
+            (None, None) => continue,
+            (None, Some(_)) => {
+                return Err(format!(
+                    "The {name} header is missing; it must repeat the argument `{}`.",
+                    param.dotted_path()
+                ))
+            }
+            (Some(_), None) => {
+                return Err(format!(
+                    "The {name} header is set, but the arguments have no `{}`.",
+                    param.dotted_path()
+                ))
+            }
+            (Some(raw), Some(_)) => raw,
+        };
+        // RFC 9110 field values: visible ASCII, space and tab; anything else is sent as
+        // `=?base64?…?=`.
+        if !raw
+            .bytes()
+            .all(|b| b == b'\t' || (0x20..=0x7e).contains(&b))
+        {
+            return Err(format!(
+                "The {name} header has characters a header value cannot carry; send them as \
+                 =?base64?…?=."
+            ));
+        }
+        let decoded = decode_header_value(raw)
+            .ok_or_else(|| format!("The {name} header is not valid =?base64?…?= text."))?;
+        // An argument of the wrong type is for the schema check to report, with -32602.
+        let Some(expected) = argument.and_then(header_text) else {
+            continue;
+        };
+        if decoded != expected {
+            return Err(format!(
+                "The {name} header says {decoded:?} but the argument `{}` is {expected:?}.",
+                param.dotted_path()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// How a mirrored argument is written in its header: strings as they are, integers in
+/// decimal, booleans as `true` or `false`.
+fn header_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(text) => Some(text.clone()),
+        Value::Bool(flag) => Some(flag.to_string()),
+        Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string()),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,5 +184,16 @@ mod tests {
             Some("été")
         );
         assert_eq!(decode_header_value("=?base64?!!?="), None);
+        // Padding is required, as the encoding rules write it.
+        assert_eq!(decode_header_value("=?base64?SGVsbG8?="), None);
+        assert_eq!(
+            decode_header_value("=?base64?SGVsbG8=?=").as_deref(),
+            Some("Hello")
+        );
+        // Without both markers the value is literal.
+        assert_eq!(
+            decode_header_value("=?base64?SGVsbG8=").as_deref(),
+            Some("=?base64?SGVsbG8=")
+        );
     }
 }

@@ -172,13 +172,21 @@ impl ServerBuilder {
     /// # Errors
     /// [`ErrorKind::ConfigInvalid`](crate::ErrorKind::ConfigInvalid) when two tools,
     /// prompts or resources share a name or URI, a tool name has characters MCP does not
-    /// allow, a schema does not describe an object, or the page size is zero.
-    pub fn build(self, runtime: Runtime) -> Result<Server> {
+    /// allow, a schema does not describe an object, an `x-mcp-header` annotation breaks
+    /// its rules, or the page size is zero.
+    pub fn build(mut self, runtime: Runtime) -> Result<Server> {
         if self.page_size == 0 {
             return Err(Error::config("The page size must be at least 1."));
         }
-        for tool in &self.tools {
+        for tool in &mut self.tools {
             check_tool(tool)?;
+            let mirrored = crate::tool::mirrored_params(&tool.input_schema).map_err(|reason| {
+                Error::config(format!(
+                    "The input schema of tool `{}`: {reason}.",
+                    tool.name
+                ))
+            })?;
+            tool.mirrored = mirrored.into();
         }
         let tool_index = index(&self.tools, |t| &t.name, "tool")?;
         let resource_index = index(&self.resources, |r| &r.uri, "resource URI")?;

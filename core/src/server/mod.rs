@@ -102,6 +102,17 @@ impl Server {
         self.inner.tools.get(index)
     }
 
+    /// The tool a `tools/call` request names, if it is one and the tool exists.
+    pub(crate) fn called_tool(
+        &self,
+        request: &crate::jsonrpc::Request,
+    ) -> Option<&crate::tool::Tool> {
+        if request.method != crate::protocol::methods::TOOLS_CALL {
+            return None;
+        }
+        self.tool_named(request.params.get("name")?.as_str()?)
+    }
+
     /// The runtime the server was built with.
     pub fn runtime(&self) -> &Runtime {
         &self.inner.runtime

@@ -3,13 +3,21 @@
 //! A [`Tool`] is a descriptor (name, description, schemas, annotations) plus a handler.
 //! [`Tool::typed`] derives both schemas from Rust types; [`Tool::untyped`] takes a JSON
 //! Schema and a closure over raw JSON for tools whose shape is only known at run time.
+//!
+//! A string, integer or boolean property marked `"x-mcp-header": "Region"` in the input
+//! schema is mirrored by 2026-07-28 HTTP clients into an `Mcp-Param-Region` header, which
+//! gateways can route on; the server refuses (-32020) a call whose header does not match
+//! the argument. With [`Tool::typed`], mark a field
+//! `#[schemars(extend("x-mcp-header" = "Region"))]`.
 
 mod input;
+mod param_headers;
 mod result;
 mod typed;
 pub(crate) mod validate;
 
 pub use input::InputRequired;
+pub(crate) use param_headers::{mirrored_params, MirroredParam};
 pub use result::ToolResult;
 pub(crate) use typed::schema_of;
 
@@ -54,6 +62,9 @@ pub struct Tool {
     pub(crate) timeout: Option<Duration>,
     pub(crate) required_client_capabilities: Vec<String>,
     pub(crate) scopes: Vec<String>,
+    /// Parameters mirrored into `Mcp-Param-*` headers, read from the input schema when
+    /// the server is built.
+    pub(crate) mirrored: Arc<[MirroredParam]>,
     pub(crate) handler: Arc<dyn ToolHandler>,
 }
 
@@ -99,6 +110,7 @@ impl Tool {
             timeout: None,
             required_client_capabilities: Vec::new(),
             scopes: Vec::new(),
+            mirrored: Arc::new([]),
             handler,
         }
     }

@@ -204,6 +204,19 @@ fn tools() -> Vec<Tool> {
         )
         .requires_client_capability("sampling"),
         Tool::untyped(
+            "test_mirrored_header",
+            "Echoes a region that clients also send in the Mcp-Param-Region header",
+            json!({
+                "type": "object",
+                "properties": {"region": {"type": "string", "x-mcp-header": "Region"}},
+                "required": ["region"]
+            }),
+            |args, _| async move {
+                let region = args["region"].as_str().unwrap_or_default().to_owned();
+                Ok(ToolResult::text(format!("region {region}")))
+            },
+        ),
+        Tool::untyped(
             "test_streaming_elicitation",
             "Answers without asking the client anything: a stateless server sends no requests",
             no_arguments(),
