@@ -4,7 +4,7 @@
 //! The core never reads the system clock, sleeps or spawns on its own: `Instant::now`
 //! panics on `wasm32-unknown-unknown`, and each host (workerd, tokio, a browser) has its
 //! own way to wait. Instead a host builds a [`Runtime`] from three one-method traits and
-//! passes it to [`ServerBuilder::runtime`](crate::ServerBuilder::runtime).
+//! passes it to [`ServerBuilder::build`](crate::ServerBuilder::build).
 
 mod clock;
 mod http_client;
