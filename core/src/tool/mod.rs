@@ -19,7 +19,8 @@ pub(crate) mod validate;
 pub use input::InputRequired;
 pub(crate) use param_headers::{mirrored_params, MirroredParam};
 pub use result::ToolResult;
-pub(crate) use typed::schema_of;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+pub(crate) use typed::{output_schema_of, schema_of};
 
 use crate::protocol::ToolAnnotations;
 use crate::runtime::{BoxFuture, MaybeSend, MaybeSync};

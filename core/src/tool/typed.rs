@@ -44,8 +44,49 @@ impl Tool {
         F: Fn(I, RequestContext) -> Fut + MaybeSend + MaybeSync + 'static,
         Fut: Future<Output = Result<O>> + MaybeSend + 'static,
     {
-        let input_schema = schema_of::<I>();
-        let output_schema = Some(schema_of::<O>()).filter(is_object_schema);
+        Tool::typed_with_schemas(
+            name,
+            description,
+            schema_of::<I>(),
+            output_schema_of::<O>(),
+            handler,
+        )
+    }
+
+    /// [`Tool::typed`] with the schemas given as JSON rather than derived when the server
+    /// starts, so a size-sensitive build (a Worker) links no schema generator: generate
+    /// them ahead of time and check them in. `output_schema` is `Some` only for a result
+    /// type that is a JSON object; such results also carry `structuredContent`.
+    ///
+    /// ```
+    /// use edgemcp::Tool;
+    /// use serde_json::json;
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// struct Greet { name: String }
+    ///
+    /// let greet = Tool::typed_with_schemas(
+    ///     "greet",
+    ///     "Greets someone.",
+    ///     json!({"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]}),
+    ///     None,
+    ///     |args: Greet, _cx| async move { Ok(format!("Hello, {}!", args.name)) },
+    /// );
+    /// assert_eq!(greet.name(), "greet");
+    /// ```
+    pub fn typed_with_schemas<I, O, F, Fut>(
+        name: impl Into<String>,
+        description: impl Into<String>,
+        input_schema: Value,
+        output_schema: Option<Value>,
+        handler: F,
+    ) -> Tool
+    where
+        I: DeserializeOwned + 'static,
+        O: Serialize + 'static,
+        F: Fn(I, RequestContext) -> Fut + MaybeSend + MaybeSync + 'static,
+        Fut: Future<Output = Result<O>> + MaybeSend + 'static,
+    {
         let structured = output_schema.is_some();
         let handler = TypedHandler {
             handler,
@@ -70,6 +111,11 @@ pub(crate) fn schema_of<T: JsonSchema>() -> Value {
         object.remove("$schema");
     }
     schema
+}
+
+/// The output schema `Tool::typed` publishes for `O`: its schema when it is an object.
+pub(crate) fn output_schema_of<O: JsonSchema>() -> Option<Value> {
+    Some(schema_of::<O>()).filter(is_object_schema)
 }
 
 fn is_object_schema(schema: &Value) -> bool {

@@ -1,7 +1,7 @@
 //! Object-store tools: `blob_list`, `blob_head`, `blob_get`, `blob_put`, `blob_delete`.
 
 use super::kv::page_limit;
-use super::{call_prefix, decode_content, within_prefix, Encoding};
+use super::{call_prefix, decode_content, schemas, within_prefix, Encoding};
 use crate::protocol::{Content, ResourceContents, ToolAnnotations};
 use crate::storage::{BlobMeta, BlobPut, BlobStore};
 use crate::toolkit::config::BlobConfig;
@@ -87,7 +87,11 @@ struct DeleteOutput {
 }
 
 /// The blob tools over `store`.
-pub(crate) fn tools(store: Arc<dyn BlobStore>, config: &BlobConfig, isolate: bool) -> Vec<Tool> {
+pub(crate) fn tools(
+    store: Arc<dyn BlobStore>,
+    config: &BlobConfig,
+    isolate: bool,
+) -> Result<Vec<Tool>> {
     let cap = store.capability();
     let max_bytes = if cap.max_object_bytes == 0 {
         config.max_object_bytes
@@ -101,7 +105,7 @@ pub(crate) fn tools(store: Arc<dyn BlobStore>, config: &BlobConfig, isolate: boo
 
     let (s, p) = (store.clone(), prefix.clone());
     tools.push(
-        Tool::typed(
+        schemas::typed(
             "blob_list",
             "Lists objects in the object store by key prefix, a page at a time.",
             move |args: ListArgs, cx| {
@@ -128,14 +132,14 @@ pub(crate) fn tools(store: Arc<dyn BlobStore>, config: &BlobConfig, isolate: boo
                     })
                 }
             },
-        )
+        )?
         .title("List objects")
         .annotations(ToolAnnotations::read_only()),
     );
 
     let (s, p) = (store.clone(), prefix.clone());
     tools.push(
-        Tool::typed(
+        schemas::typed(
             "blob_head",
             "Reads an object's size, type and version without its content.",
             move |args: KeyArgs, cx| {
@@ -152,7 +156,7 @@ pub(crate) fn tools(store: Arc<dyn BlobStore>, config: &BlobConfig, isolate: boo
                     })
                 }
             },
-        )
+        )?
         .title("Describe an object")
         .annotations(ToolAnnotations::read_only()),
     );
@@ -162,7 +166,7 @@ pub(crate) fn tools(store: Arc<dyn BlobStore>, config: &BlobConfig, isolate: boo
         Tool::untyped(
             "blob_get",
             "Reads an object: text types come back as text, anything else as base64 with its MIME type.",
-            crate::tool::schema_of::<KeyArgs>(),
+            schemas::input("blob_get")?,
             move |args, cx| {
                 let store = s.clone();
                 let prefix = call_prefix(&p, isolate, &cx);
@@ -203,7 +207,7 @@ pub(crate) fn tools(store: Arc<dyn BlobStore>, config: &BlobConfig, isolate: boo
 
     let (s, p) = (store.clone(), prefix.clone());
     tools.push(
-        Tool::typed(
+        schemas::typed(
             "blob_put",
             "Writes an object, replacing any object with the same key.",
             move |args: PutArgs, cx| {
@@ -232,14 +236,14 @@ pub(crate) fn tools(store: Arc<dyn BlobStore>, config: &BlobConfig, isolate: boo
                     })
                 }
             },
-        )
+        )?
         .title("Write an object")
         .annotations(ToolAnnotations::destructive().idempotent(true)),
     );
 
     let (s, p) = (store, prefix);
     tools.push(
-        Tool::typed(
+        schemas::typed(
             "blob_delete",
             "Deletes an object.",
             move |args: KeyArgs, cx| {
@@ -255,11 +259,11 @@ pub(crate) fn tools(store: Arc<dyn BlobStore>, config: &BlobConfig, isolate: boo
                     })
                 }
             },
-        )
+        )?
         .title("Delete an object")
         .annotations(ToolAnnotations::destructive().idempotent(true)),
     );
-    tools
+    Ok(tools)
 }
 
 fn info(prefix: &str, meta: BlobMeta) -> Option<ObjectInfo> {
@@ -331,6 +335,35 @@ fn is_text_type(mime: &str) -> bool {
         )
         || essence.ends_with("+json")
         || essence.ends_with("+xml")
+}
+
+/// The schemas `schemas.json` must hold for these tools, derived from their types.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+pub(super) fn derived_schemas() -> Vec<schemas::Derived> {
+    use crate::tool::{output_schema_of, schema_of};
+    vec![
+        (
+            "blob_list",
+            schema_of::<ListArgs>(),
+            output_schema_of::<ListOutput>(),
+        ),
+        (
+            "blob_head",
+            schema_of::<KeyArgs>(),
+            output_schema_of::<HeadOutput>(),
+        ),
+        ("blob_get", schema_of::<KeyArgs>(), None),
+        (
+            "blob_put",
+            schema_of::<PutArgs>(),
+            output_schema_of::<ObjectInfo>(),
+        ),
+        (
+            "blob_delete",
+            schema_of::<KeyArgs>(),
+            output_schema_of::<DeleteOutput>(),
+        ),
+    ]
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Key-value tools: `kv_get`, `kv_put`, `kv_list`, `kv_delete`.
 
-use super::{call_prefix, decode_content, encode_content, within_prefix, Encoding};
+use super::{call_prefix, decode_content, encode_content, schemas, within_prefix, Encoding};
 use crate::protocol::ToolAnnotations;
 use crate::storage::{KvPut, KvStore};
 use crate::toolkit::config::KvConfig;
@@ -101,7 +101,11 @@ struct DeleteOutput {
 }
 
 /// The KV tools over `store`.
-pub(crate) fn tools(store: Arc<dyn KvStore>, config: &KvConfig, isolate: bool) -> Vec<Tool> {
+pub(crate) fn tools(
+    store: Arc<dyn KvStore>,
+    config: &KvConfig,
+    isolate: bool,
+) -> Result<Vec<Tool>> {
     let cap = store.capability();
     let scope = Arc::new(Scope {
         prefix: config.prefix.clone(),
@@ -121,7 +125,7 @@ pub(crate) fn tools(store: Arc<dyn KvStore>, config: &KvConfig, isolate: bool) -
 
     let (s, sc) = (store.clone(), scope.clone());
     tools.push(
-        Tool::typed(
+        schemas::typed(
             "kv_get",
             "Reads one key from the key-value store.",
             move |args: KeyArgs, cx| {
@@ -154,14 +158,14 @@ pub(crate) fn tools(store: Arc<dyn KvStore>, config: &KvConfig, isolate: bool) -
                     })
                 }
             },
-        )
+        )?
         .title("Read a key")
         .annotations(ToolAnnotations::read_only()),
     );
 
     let (s, sc) = (store.clone(), scope.clone());
     tools.push(
-        Tool::typed(
+        schemas::typed(
             "kv_put",
             "Writes one key to the key-value store, replacing any value it had.",
             move |args: PutArgs, cx| {
@@ -202,14 +206,14 @@ pub(crate) fn tools(store: Arc<dyn KvStore>, config: &KvConfig, isolate: bool) -
                     Ok(PutOutput { key: args.key, bytes: size })
                 }
             },
-        )
+        )?
         .title("Write a key")
         .annotations(ToolAnnotations::destructive().idempotent(true)),
     );
 
     let (s, sc) = (store.clone(), scope.clone());
     tools.push(
-        Tool::typed(
+        schemas::typed(
             "kv_list",
             "Lists keys of the key-value store by prefix, a page at a time.",
             move |args: ListArgs, cx| {
@@ -240,14 +244,14 @@ pub(crate) fn tools(store: Arc<dyn KvStore>, config: &KvConfig, isolate: bool) -
                     })
                 }
             },
-        )
+        )?
         .title("List keys")
         .annotations(ToolAnnotations::read_only()),
     );
 
     let (s, sc) = (store, scope);
     tools.push(
-        Tool::typed(
+        schemas::typed(
             "kv_delete",
             "Deletes one key from the key-value store.",
             move |args: KeyArgs, cx| {
@@ -263,11 +267,11 @@ pub(crate) fn tools(store: Arc<dyn KvStore>, config: &KvConfig, isolate: bool) -
                     })
                 }
             },
-        )
+        )?
         .title("Delete a key")
         .annotations(ToolAnnotations::destructive().idempotent(true)),
     );
-    tools
+    Ok(tools)
 }
 
 /// Where the caller's keys live, and how long they may be.
@@ -315,4 +319,31 @@ pub(super) fn page_limit(limit: Option<usize>) -> Result<usize> {
             "limit is {n}; use 1 to {MAX_LIST}."
         ))),
     }
+}
+/// The schemas `schemas.json` must hold for these tools, derived from their types.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+pub(super) fn derived_schemas() -> Vec<schemas::Derived> {
+    use crate::tool::{output_schema_of, schema_of};
+    vec![
+        (
+            "kv_get",
+            schema_of::<KeyArgs>(),
+            output_schema_of::<GetOutput>(),
+        ),
+        (
+            "kv_put",
+            schema_of::<PutArgs>(),
+            output_schema_of::<PutOutput>(),
+        ),
+        (
+            "kv_list",
+            schema_of::<ListArgs>(),
+            output_schema_of::<ListOutput>(),
+        ),
+        (
+            "kv_delete",
+            schema_of::<KeyArgs>(),
+            output_schema_of::<DeleteOutput>(),
+        ),
+    ]
 }

@@ -15,6 +15,7 @@
 mod blob;
 mod config;
 mod kv;
+mod schemas;
 pub(crate) mod sql;
 
 pub use config::{parse_flag, BlobConfig, KvConfig, SqlConfig, ToolkitConfig, SQL_ROW_CAP};
@@ -52,14 +53,14 @@ pub fn register(
         builder = sql::register(builder, db.clone(), &config.sql)?;
     }
     if let (Some(kv), true) = (&stores.kv, config.kv.enabled) {
-        builder = builder.tools(kv::tools(kv.clone(), &config.kv, config.tenant_isolation));
+        builder = builder.tools(kv::tools(kv.clone(), &config.kv, config.tenant_isolation)?);
     }
     if let (Some(blobs), true) = (&stores.blobs, config.blob.enabled) {
         builder = builder.tools(blob::tools(
             blobs.clone(),
             &config.blob,
             config.tenant_isolation,
-        ));
+        )?);
     }
     // With access control on, reading needs `mcp:read` and changing anything `mcp:write`.
     Ok(builder.default_scopes_from(first, |tool| {

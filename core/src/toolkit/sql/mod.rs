@@ -9,9 +9,9 @@ pub(crate) mod guard;
 mod lexer;
 mod render;
 
+use super::schemas;
 use crate::protocol::{ResourceContents, ToolAnnotations};
 use crate::storage::{SqlDatabase, SqlValue};
-use crate::tool::schema_of;
 use crate::toolkit::config::{SqlConfig, SQL_ROW_CAP};
 use crate::util::base64_encode;
 use crate::{
@@ -128,19 +128,19 @@ pub(crate) fn register(
 ) -> Result<ServerBuilder> {
     let config = Arc::new(config.clone());
     let mut builder = builder
-        .tool(list_tables(db.clone()))
-        .tool(describe_table(db.clone()))
-        .tool(query(db.clone(), config.clone()))
+        .tool(list_tables(db.clone())?)
+        .tool(describe_table(db.clone())?)
+        .tool(query(db.clone(), config.clone())?)
         .resource(tables_resource(db.clone()))
         .resource_template(table_template(db.clone())?);
     if config.allow_writes && db.capability().write {
-        builder = builder.tool(execute(db, config));
+        builder = builder.tool(execute(db, config)?);
     }
     Ok(builder)
 }
 
-fn list_tables(db: Arc<dyn SqlDatabase>) -> Tool {
-    Tool::typed(
+fn list_tables(db: Arc<dyn SqlDatabase>) -> Result<Tool> {
+    Ok(schemas::typed(
         "sql_list_tables",
         "Lists the tables and views of the database.",
         move |_: NoArgs, _cx| {
@@ -158,22 +158,22 @@ fn list_tables(db: Arc<dyn SqlDatabase>) -> Tool {
                 })
             }
         },
-    )
+    )?
     .title("List tables")
-    .annotations(ToolAnnotations::read_only())
+    .annotations(ToolAnnotations::read_only()))
 }
 
-fn describe_table(db: Arc<dyn SqlDatabase>) -> Tool {
-    Tool::typed(
+fn describe_table(db: Arc<dyn SqlDatabase>) -> Result<Tool> {
+    Ok(schemas::typed(
         "sql_describe_table",
         "Describes a table's columns: name, type, nullability, primary key and default.",
         move |args: DescribeArgs, _cx| {
             let db = db.clone();
             async move { describe(&*db, args.table).await }
         },
-    )
+    )?
     .title("Describe a table")
-    .annotations(ToolAnnotations::read_only())
+    .annotations(ToolAnnotations::read_only()))
 }
 
 async fn describe(db: &dyn SqlDatabase, table: String) -> Result<TableDescription> {
@@ -198,12 +198,15 @@ async fn describe(db: &dyn SqlDatabase, table: String) -> Result<TableDescriptio
     })
 }
 
-fn query(db: Arc<dyn SqlDatabase>, config: Arc<SqlConfig>) -> Tool {
+fn query(db: Arc<dyn SqlDatabase>, config: Arc<SqlConfig>) -> Result<Tool> {
     let description = format!(
         "Runs one read-only SQL statement (SELECT, WITH … SELECT or VALUES) and returns at most {} rows per page, with a cursor for the next page. Pass values as params bound to ?1, ?2, …",
         config.max_rows
     );
-    Tool::untyped("sql_query", description, schema_of::<QueryArgs>(), move |args, cx| {
+    let output_schema = schemas::output("sql_query")?.ok_or_else(|| {
+        Error::internal("toolkit/schemas.json has no output schema for sql_query.")
+    })?;
+    Ok(Tool::untyped("sql_query", description, schemas::input("sql_query")?, move |args, cx| {
         let (db, config) = (db.clone(), config.clone());
         async move {
             let args: QueryArgs = match serde_json::from_value(args) {
@@ -260,13 +263,13 @@ fn query(db: Arc<dyn SqlDatabase>, config: Arc<SqlConfig>) -> Tool {
             Ok(result)
         }
     })
-    .output_schema(schema_of::<QueryOutput>())
+    .output_schema(output_schema)
     .title("Query the database")
-    .annotations(ToolAnnotations::read_only())
+    .annotations(ToolAnnotations::read_only()))
 }
 
-fn execute(db: Arc<dyn SqlDatabase>, config: Arc<SqlConfig>) -> Tool {
-    Tool::typed(
+fn execute(db: Arc<dyn SqlDatabase>, config: Arc<SqlConfig>) -> Result<Tool> {
+    Ok(schemas::typed(
         "sql_execute",
         "Runs one INSERT, UPDATE, DELETE or REPLACE statement with bound parameters. Changes data: confirm with the user first.",
         move |args: ExecuteArgs, cx| {
@@ -289,9 +292,9 @@ fn execute(db: Arc<dyn SqlDatabase>, config: Arc<SqlConfig>) -> Tool {
                 Ok(ExecuteOutput { rows_affected: done.rows_affected, last_insert_id: done.last_insert_id })
             }
         },
-    )
+    )?
     .title("Change data")
-    .annotations(ToolAnnotations::destructive().idempotent(false))
+    .annotations(ToolAnnotations::destructive().idempotent(false)))
 }
 
 fn tables_resource(db: Arc<dyn SqlDatabase>) -> Resource {
@@ -391,4 +394,31 @@ fn decode_cursor(cursor: &str, fingerprint: u64) -> Result<usize> {
         return Err(refused());
     }
     offset.parse().map_err(|_| refused())
+}
+/// The schemas `schemas.json` must hold for these tools, derived from their types.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+pub(crate) fn derived_schemas() -> Vec<schemas::Derived> {
+    use crate::tool::{output_schema_of, schema_of};
+    vec![
+        (
+            "sql_list_tables",
+            schema_of::<NoArgs>(),
+            output_schema_of::<TableList>(),
+        ),
+        (
+            "sql_describe_table",
+            schema_of::<DescribeArgs>(),
+            output_schema_of::<TableDescription>(),
+        ),
+        (
+            "sql_query",
+            schema_of::<QueryArgs>(),
+            output_schema_of::<QueryOutput>(),
+        ),
+        (
+            "sql_execute",
+            schema_of::<ExecuteArgs>(),
+            output_schema_of::<ExecuteOutput>(),
+        ),
+    ]
 }

@@ -1,0 +1,115 @@
+//! The toolkit tools' JSON Schemas, generated from their argument and result types and
+//! kept in `schemas.json`, so a build that only serves the toolkits (the Worker) links
+//! no schema generator: deriving them at start-up cost the Worker about 20 KB gzipped.
+//!
+//! The test `checked_in_schemas_match_the_types` derives them again and fails on any
+//! difference; after changing a type or its doc comments, rewrite the file with
+//! `EDGEMCP_UPDATE_SCHEMAS=1 cargo test -p edgemcp --lib checked_in_schemas`.
+
+use crate::runtime::{MaybeSend, MaybeSync};
+use crate::{Error, RequestContext, Result, Tool};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::future::Future;
+use std::sync::OnceLock;
+
+/// `schemas.json`, read once.
+fn all() -> Result<&'static Map<String, Value>> {
+    static SCHEMAS: OnceLock<Option<Map<String, Value>>> = OnceLock::new();
+    SCHEMAS
+        .get_or_init(|| serde_json::from_str(include_str!("schemas.json")).ok())
+        .as_ref()
+        .ok_or_else(|| {
+            Error::internal("The toolkit schemas (toolkit/schemas.json) are not valid JSON.")
+        })
+}
+
+/// The input schema of toolkit tool `tool`.
+pub(super) fn input(tool: &str) -> Result<Value> {
+    all()?
+        .get(tool)
+        .and_then(|schemas| schemas.get("input"))
+        .cloned()
+        .ok_or_else(|| {
+            Error::internal(format!(
+                "toolkit/schemas.json has no input schema for {tool}."
+            ))
+        })
+}
+
+/// The output schema of toolkit tool `tool`, when its results are structured.
+pub(super) fn output(tool: &str) -> Result<Option<Value>> {
+    Ok(all()?
+        .get(tool)
+        .and_then(|schemas| schemas.get("output"))
+        .cloned())
+}
+
+/// A typed toolkit tool whose schemas come from `schemas.json`.
+pub(super) fn typed<I, O, F, Fut>(
+    name: &'static str,
+    description: impl Into<String>,
+    handler: F,
+) -> Result<Tool>
+where
+    I: DeserializeOwned + 'static,
+    O: Serialize + 'static,
+    F: Fn(I, RequestContext) -> Fut + MaybeSend + MaybeSync + 'static,
+    Fut: Future<Output = Result<O>> + MaybeSend + 'static,
+{
+    Ok(Tool::typed_with_schemas(
+        name,
+        description,
+        input(name)?,
+        output(name)?,
+        handler,
+    ))
+}
+
+/// A tool's name with the schemas its types derive, for the drift test.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+pub(super) type Derived = (&'static str, Value, Option<Value>);
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checked_in_schemas_match_the_types() {
+        let derived: Vec<Derived> = [
+            super::super::kv::derived_schemas(),
+            super::super::blob::derived_schemas(),
+            super::super::sql::derived_schemas(),
+        ]
+        .concat();
+        let mut generated = Map::new();
+        for (tool, input, output) in derived {
+            let mut entry = Map::new();
+            entry.insert("input".to_owned(), input);
+            if let Some(output) = output {
+                entry.insert("output".to_owned(), output);
+            }
+            generated.insert(tool.to_owned(), Value::Object(entry));
+        }
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/toolkit/schemas.json");
+        if std::env::var_os("EDGEMCP_UPDATE_SCHEMAS").is_some() {
+            let text = serde_json::to_string_pretty(&generated).unwrap() + "\n";
+            std::fs::write(path, text).unwrap();
+            // This build compiled in the old file; the next run checks the new one.
+            return;
+        }
+        let checked_in: Map<String, Value> =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        assert!(
+            checked_in == generated,
+            "toolkit/schemas.json differs from the types; rewrite it with \
+             EDGEMCP_UPDATE_SCHEMAS=1 cargo test -p edgemcp --lib checked_in_schemas"
+        );
+        assert_eq!(
+            all().unwrap(),
+            &checked_in,
+            "the compiled-in copy is the file"
+        );
+    }
+}
