@@ -140,28 +140,35 @@ where
         // out of the type's range, say) is reported in serde's words.
         let input: I = match serde_json::from_value(args) {
             Ok(input) => input,
-            Err(err) => {
-                return Box::pin(std::future::ready(Ok(ToolResult::error(format!(
-                    "arguments: {err}"
-                )))))
-            }
+            Err(err) => return Box::pin(std::future::ready(Ok(invalid_arguments(&err)))),
         };
         let structured = self.structured;
         let output = (self.handler)(input, cx);
-        Box::pin(async move {
-            let value = serde_json::to_value(output.await?).map_err(|err| {
-                Error::internal(format!(
-                    "The tool's output could not be encoded as JSON: {err}"
-                ))
-            })?;
-            Ok(if structured {
-                ToolResult::structured(value)
-            } else {
-                match value {
-                    Value::String(text) => ToolResult::text(text),
-                    other => ToolResult::text(other.to_string()),
-                }
-            })
-        })
+        Box::pin(async move { into_result(serde_json::to_value(output.await?), structured) })
     }
+}
+
+// The parts that do not depend on the tool's types live outside the generic handler, so
+// each typed tool adds only its own (de)serialization to the binary.
+
+/// The `isError` result for arguments serde refused.
+fn invalid_arguments(err: &serde_json::Error) -> ToolResult {
+    ToolResult::error(format!("arguments: {err}"))
+}
+
+/// The result for a handler's output, encoded as JSON.
+fn into_result(value: serde_json::Result<Value>, structured: bool) -> Result<ToolResult> {
+    let value = value.map_err(|err| {
+        Error::internal(format!(
+            "The tool's output could not be encoded as JSON: {err}"
+        ))
+    })?;
+    Ok(if structured {
+        ToolResult::structured(value)
+    } else {
+        match value {
+            Value::String(text) => ToolResult::text(text),
+            other => ToolResult::text(other.to_string()),
+        }
+    })
 }
