@@ -189,6 +189,48 @@ describe("edgemcp serve with JWT bearer tokens", () => {
     withHttpClient(`${base}/mcp`, scenarios.readOnlyKeySeesReadTools, {
       headers: { authorization: `Bearer ${idp.token({ audience: `${base}/mcp`, scope: "mcp:read" })}` },
     }));
+  test("with tenant isolation, each token's tenant claim confines its keys", async () => {
+    const port = await freePort();
+    const isolated = `http://127.0.0.1:${port}`;
+    const dir = mkdtempSync(join(tmpdir(), "edgemcp-jwt-tenants-"));
+    const other = await startServer(binary, ["serve", "--host", "127.0.0.1", "--data-dir", dir, "--migrations-dir", migrations], {
+      env: {
+        PORT: String(port),
+        ...jwtAuthVars(isolated, idp),
+        EDGEMCP_AUTH_TENANT_CLAIM: "org",
+        EDGEMCP_AUTH_TENANT_ISOLATION: "true",
+      },
+      healthUrl: `${isolated}/health`,
+    });
+    const call = async (org, name, args) => {
+      const claims = org === undefined ? {} : { org };
+      const res = await fetch(`${isolated}/mcp`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: "application/json",
+          "mcp-protocol-version": "2025-11-25",
+          authorization: `Bearer ${idp.token({ audience: `${isolated}/mcp`, claims })}`,
+        },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name, arguments: args } }),
+      });
+      assert.equal(res.status, 200);
+      return (await res.json()).result;
+    };
+    try {
+      assert.equal((await call("acme", "kv_put", { key: "plan", value: "gold" })).isError, undefined);
+      assert.equal((await call("acme", "kv_get", { key: "plan" })).structuredContent.value, "gold");
+      assert.equal((await call("globex", "kv_get", { key: "plan" })).structuredContent.found, false, "another tenant's key is invisible");
+      const listed = (await call("acme", "kv_list", {})).structuredContent.keys.map((k) => k.key);
+      assert.deepEqual(listed, ["plan"], "keys are listed without the tenant prefix");
+      const untenanted = await call(undefined, "kv_get", { key: "plan" });
+      assert.equal(untenanted.isError, true);
+      assert.match(untenanted.content[0].text, /no verified tenant/);
+    } finally {
+      await stop(other);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
   test("without a JWKS URL, the issuer's discovery document names the keys", async () => {
     const port = await freePort();
     const discovering = `http://127.0.0.1:${port}`;
