@@ -7,6 +7,7 @@ use crate::handlers::{prompt_from_js, resource_from_js, tool_from_js, ResourceEn
 use edgemcp::auth::Auth;
 use edgemcp::jsonrpc;
 use edgemcp::protocol::ProtocolVersion;
+use edgemcp::runtime::Runtime;
 use edgemcp::{Error, Outcome, Prompt, Resource, ResourceTemplate, Server, Tool};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -43,6 +44,8 @@ struct Registry {
     version: String,
     title: Option<String>,
     instructions: Option<String>,
+    /// The host's runtime, shared by access control and every rebuild.
+    runtime: Runtime,
     /// Kept across rebuilds, and with it the cache of the issuer's keys.
     auth: Option<Auth>,
     tools: Vec<Tool>,
@@ -73,7 +76,7 @@ impl Registry {
         if let Some(auth) = &self.auth {
             builder = builder.auth(auth.clone());
         }
-        builder.build(edgemcp::runtime::web::runtime())
+        builder.build(self.runtime.clone())
     }
 }
 
@@ -119,16 +122,17 @@ impl McpServer {
                 .map_err(|e| js_error(&e))?
                 .ok_or_else(|| js_error(&Error::invalid_params(format!("{what} need `{key}`"))))
         };
+        let runtime = edgemcp::runtime::web::runtime();
         let registry = Registry {
             name: required("name")?,
             version: required("version")?,
             title: string_field(&options, "title", what).map_err(|e| js_error(&e))?,
             instructions: string_field(&options, "instructions", what).map_err(|e| js_error(&e))?,
             auth: match field(&options, "auth") {
-                Some(auth) => auth_from_js(&auth, &edgemcp::runtime::web::runtime())
-                    .map_err(|e| js_error(&e))?,
+                Some(auth) => auth_from_js(&auth, &runtime).map_err(|e| js_error(&e))?,
                 None => None,
             },
+            runtime,
             tools: Vec::new(),
             resources: Vec::new(),
             templates: Vec::new(),

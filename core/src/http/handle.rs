@@ -6,6 +6,7 @@ use super::{HttpBody, HttpRequest, HttpResponse};
 use crate::jsonrpc::{self, ErrorObject, Incoming, Message, Request, Response, INVALID_REQUEST};
 use crate::protocol::{methods, ProtocolVersion, META_LOG_LEVEL};
 use crate::server::{Outcome, Reply};
+use crate::tool::{is_token_char, Tool};
 use crate::Server;
 use serde_json::{json, Value};
 
@@ -163,15 +164,8 @@ impl Server {
             Err(reply) => return reply_response(reply),
         };
         if version.is_stateless() {
-            let checked = check_stateless_headers(&req, &request).and_then(|()| {
-                match self.called_tool(&request) {
-                    Some(tool) => {
-                        check_param_headers(&req, &tool.mirrored, request.params.get("arguments"))
-                    }
-                    None => Ok(()),
-                }
-            });
-            if let Err(message) = checked {
+            let tool = self.called_tool(&request);
+            if let Err(message) = check_stateless_headers(&req, &request, tool) {
                 let reply = crate::server::header_mismatch_reply(Some(request.id), message);
                 return reply_response(reply);
             }
@@ -203,8 +197,13 @@ impl Server {
     }
 }
 
-/// Checks the `Mcp-Method` and `Mcp-Name` headers stateless requests must carry.
-fn check_stateless_headers(req: &HttpRequest, request: &Request) -> Result<(), String> {
+/// Checks the `Mcp-Method` and `Mcp-Name` headers stateless requests must carry, and
+/// the `Mcp-Param-*` headers of the tool a `tools/call` names.
+fn check_stateless_headers(
+    req: &HttpRequest,
+    request: &Request,
+    tool: Option<&Tool>,
+) -> Result<(), String> {
     match req.header_value("mcp-method") {
         None => {
             return Err(
@@ -237,7 +236,10 @@ fn check_stateless_headers(req: &HttpRequest, request: &Request) -> Result<(), S
         Some(Some(name)) if name != expected => Err(format!(
             "The Mcp-Name header says {name:?} but the body names {expected:?}."
         )),
-        Some(Some(_)) => Ok(()),
+        Some(Some(_)) => match tool {
+            Some(tool) => check_param_headers(req, &tool.mirrored, request.params.get("arguments")),
+            None => Ok(()),
+        },
     }
 }
 
@@ -252,12 +254,9 @@ fn preflight(req: &HttpRequest) -> HttpResponse {
         .split(',')
         .map(|name| name.trim().to_ascii_lowercase())
     {
-        let is_param = name.strip_prefix("mcp-param-").is_some_and(|rest| {
-            !rest.is_empty()
-                && rest
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-        });
+        let is_param = name
+            .strip_prefix("mcp-param-")
+            .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(is_token_char));
         if is_param {
             allowed.push_str(", ");
             allowed.push_str(&name);

@@ -435,12 +435,7 @@ impl Server {
                 )))
             }
         };
-        let Some(tool) = self
-            .inner
-            .tool_index
-            .get(&name)
-            .map(|&i| &self.inner.tools[i])
-        else {
+        let Some(tool) = self.tool_named(&name) else {
             return Err(Failure::invalid_params(format!(
                 "Unknown tool: {name}. Call tools/list to see the tools this server offers."
             )));

@@ -17,7 +17,7 @@ mod typed;
 pub(crate) mod validate;
 
 pub use input::InputRequired;
-pub(crate) use param_headers::{mirrored_params, MirroredParam};
+pub(crate) use param_headers::{is_token_char, mirrored_params, MirroredParam};
 pub use result::ToolResult;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 pub(crate) use typed::{output_schema_of, schema_of};

@@ -126,8 +126,8 @@ fn annotated(
     })
 }
 
-/// RFC 9110 `tchar`.
-fn is_token_char(byte: u8) -> bool {
+/// RFC 9110 `tchar`: the characters of a header name.
+pub(crate) fn is_token_char(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte)
 }
 

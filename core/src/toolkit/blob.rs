@@ -1,7 +1,7 @@
 //! Object-store tools: `blob_list`, `blob_head`, `blob_get`, `blob_put`, `blob_delete`.
 
 use super::kv::page_limit;
-use super::{call_prefix, decode_content, schemas, within_prefix, Encoding};
+use super::{decode_content, schemas, within_prefix, Encoding, KeySpace};
 use crate::protocol::{Content, ResourceContents, ToolAnnotations};
 use crate::storage::{BlobMeta, BlobPut, BlobStore};
 use crate::toolkit::config::BlobConfig;
@@ -90,7 +90,7 @@ struct DeleteOutput {
 pub(crate) fn tools(
     store: Arc<dyn BlobStore>,
     config: &BlobConfig,
-    isolate: bool,
+    space: KeySpace,
 ) -> Result<Vec<Tool>> {
     let cap = store.capability();
     let max_bytes = if cap.max_object_bytes == 0 {
@@ -100,17 +100,17 @@ pub(crate) fn tools(
             .max_object_bytes
             .min(usize::try_from(cap.max_object_bytes).unwrap_or(usize::MAX))
     };
-    let prefix: Arc<str> = Arc::from(config.prefix.as_str());
+    let space = Arc::new(space);
     let mut tools = Vec::new();
 
-    let (s, p) = (store.clone(), prefix.clone());
+    let (s, p) = (store.clone(), space.clone());
     tools.push(
         schemas::typed(
             "blob_list",
             "Lists objects in the object store by key prefix, a page at a time.",
             move |args: ListArgs, cx| {
                 let store = s.clone();
-                let prefix = call_prefix(&p, isolate, &cx);
+                let prefix = p.prefix_for(&cx);
                 async move {
                     let prefix = prefix?;
                     let limit = page_limit(args.limit)?;
@@ -137,14 +137,14 @@ pub(crate) fn tools(
         .annotations(ToolAnnotations::read_only()),
     );
 
-    let (s, p) = (store.clone(), prefix.clone());
+    let (s, p) = (store.clone(), space.clone());
     tools.push(
         schemas::typed(
             "blob_head",
             "Reads an object's size, type and version without its content.",
             move |args: KeyArgs, cx| {
                 let store = s.clone();
-                let prefix = call_prefix(&p, isolate, &cx);
+                let prefix = p.prefix_for(&cx);
                 async move {
                     let prefix = prefix?;
                     let full = object_key(&prefix, &args.key)?;
@@ -161,7 +161,7 @@ pub(crate) fn tools(
         .annotations(ToolAnnotations::read_only()),
     );
 
-    let (s, p) = (store.clone(), prefix.clone());
+    let (s, p) = (store.clone(), space.clone());
     tools.push(
         Tool::untyped(
             "blob_get",
@@ -169,7 +169,7 @@ pub(crate) fn tools(
             schemas::input("blob_get")?,
             move |args, cx| {
                 let store = s.clone();
-                let prefix = call_prefix(&p, isolate, &cx);
+                let prefix = p.prefix_for(&cx);
                 async move {
                     let prefix = prefix?;
                     let key = args.get("key").and_then(|k| k.as_str()).unwrap_or_default().to_owned();
@@ -205,14 +205,14 @@ pub(crate) fn tools(
         .annotations(ToolAnnotations::read_only()),
     );
 
-    let (s, p) = (store.clone(), prefix.clone());
+    let (s, p) = (store.clone(), space.clone());
     tools.push(
         schemas::typed(
             "blob_put",
             "Writes an object, replacing any object with the same key.",
             move |args: PutArgs, cx| {
                 let store = s.clone();
-                let prefix = call_prefix(&p, isolate, &cx);
+                let prefix = p.prefix_for(&cx);
                 async move {
                     let prefix = prefix?;
                     let full = object_key(&prefix, &args.key)?;
@@ -241,14 +241,14 @@ pub(crate) fn tools(
         .annotations(ToolAnnotations::destructive().idempotent(true)),
     );
 
-    let (s, p) = (store, prefix);
+    let (s, p) = (store, space);
     tools.push(
         schemas::typed(
             "blob_delete",
             "Deletes an object.",
             move |args: KeyArgs, cx| {
                 let store = s.clone();
-                let prefix = call_prefix(&p, isolate, &cx);
+                let prefix = p.prefix_for(&cx);
                 async move {
                     let prefix = prefix?;
                     let full = object_key(&prefix, &args.key)?;

@@ -1,6 +1,6 @@
 //! Key-value tools: `kv_get`, `kv_put`, `kv_list`, `kv_delete`.
 
-use super::{call_prefix, decode_content, encode_content, schemas, within_prefix, Encoding};
+use super::{decode_content, encode_content, schemas, within_prefix, Encoding, KeySpace};
 use crate::protocol::ToolAnnotations;
 use crate::storage::{KvPut, KvStore};
 use crate::toolkit::config::KvConfig;
@@ -104,11 +104,11 @@ struct DeleteOutput {
 pub(crate) fn tools(
     store: Arc<dyn KvStore>,
     config: &KvConfig,
-    isolate: bool,
+    space: KeySpace,
 ) -> Result<Vec<Tool>> {
     let cap = store.capability();
     let scope = Arc::new(Scope {
-        prefix: config.prefix.clone(),
+        space,
         max_key_bytes: if cap.max_key_bytes == 0 {
             512
         } else {
@@ -130,7 +130,7 @@ pub(crate) fn tools(
             "Reads one key from the key-value store.",
             move |args: KeyArgs, cx| {
                 let (store, scope) = (s.clone(), sc.clone());
-                let prefix = call_prefix(&sc.prefix, isolate, &cx);
+                let prefix = sc.space.prefix_for(&cx);
                 async move {
                     let prefix = prefix?;
                     let full = scope.key(&prefix, &args.key)?;
@@ -170,7 +170,7 @@ pub(crate) fn tools(
             "Writes one key to the key-value store, replacing any value it had.",
             move |args: PutArgs, cx| {
                 let (store, scope) = (s.clone(), sc.clone());
-                let prefix = call_prefix(&sc.prefix, isolate, &cx);
+                let prefix = sc.space.prefix_for(&cx);
                 async move {
                     let prefix = prefix?;
                     let full = scope.key(&prefix, &args.key)?;
@@ -218,7 +218,7 @@ pub(crate) fn tools(
             "Lists keys of the key-value store by prefix, a page at a time.",
             move |args: ListArgs, cx| {
                 let store = s.clone();
-                let prefix = call_prefix(&sc.prefix, isolate, &cx);
+                let prefix = sc.space.prefix_for(&cx);
                 async move {
                     let prefix = prefix?;
                     let limit = page_limit(args.limit)?;
@@ -256,7 +256,7 @@ pub(crate) fn tools(
             "Deletes one key from the key-value store.",
             move |args: KeyArgs, cx| {
                 let (store, scope) = (s.clone(), sc.clone());
-                let prefix = call_prefix(&sc.prefix, isolate, &cx);
+                let prefix = sc.space.prefix_for(&cx);
                 async move {
                     let prefix = prefix?;
                     let full = scope.key(&prefix, &args.key)?;
@@ -276,7 +276,7 @@ pub(crate) fn tools(
 
 /// Where the caller's keys live, and how long they may be.
 struct Scope {
-    prefix: String,
+    space: KeySpace,
     max_key_bytes: usize,
 }
 
@@ -320,6 +320,7 @@ pub(super) fn page_limit(limit: Option<usize>) -> Result<usize> {
         ))),
     }
 }
+
 /// The schemas `schemas.json` must hold for these tools, derived from their types.
 #[cfg(all(test, not(target_arch = "wasm32")))]
 pub(super) fn derived_schemas() -> Vec<schemas::Derived> {

@@ -53,14 +53,12 @@ pub fn register(
         builder = sql::register(builder, db.clone(), &config.sql)?;
     }
     if let (Some(kv), true) = (&stores.kv, config.kv.enabled) {
-        builder = builder.tools(kv::tools(kv.clone(), &config.kv, config.tenant_isolation)?);
+        let space = KeySpace::new(&config.kv.prefix, config.tenant_isolation);
+        builder = builder.tools(kv::tools(kv.clone(), &config.kv, space)?);
     }
     if let (Some(blobs), true) = (&stores.blobs, config.blob.enabled) {
-        builder = builder.tools(blob::tools(
-            blobs.clone(),
-            &config.blob,
-            config.tenant_isolation,
-        )?);
+        let space = KeySpace::new(&config.blob.prefix, config.tenant_isolation);
+        builder = builder.tools(blob::tools(blobs.clone(), &config.blob, space)?);
     }
     // With access control on, reading needs `mcp:read` and changing anything `mcp:write`.
     Ok(builder.default_scopes_from(first, |tool| {
@@ -114,31 +112,47 @@ fn decode_content(text: &str, encoding: Encoding, field: &str) -> Result<Vec<u8>
     }
 }
 
-/// The prefix every KV key and object key of one call lives under: the configured one,
-/// then, with tenant isolation, `tenants/<tenant>/` for the caller's verified tenant.
-///
-/// The tenant comes only from the verified identity, never from anything the client
-/// sends; a caller without one is refused rather than given a shared space.
-fn call_prefix(base: &str, isolate: bool, cx: &crate::RequestContext) -> Result<String> {
-    if !isolate {
-        return Ok(base.to_owned());
+/// Where one toolkit's keys live: the configured prefix and, with tenant isolation,
+/// `tenants/<tenant>/` under it for each caller's verified tenant.
+#[derive(Debug, Clone)]
+struct KeySpace {
+    base: String,
+    isolate: bool,
+}
+
+impl KeySpace {
+    fn new(base: &str, isolate: bool) -> Self {
+        KeySpace {
+            base: base.to_owned(),
+            isolate,
+        }
     }
-    let tenant = cx
-        .identity()
-        .and_then(|who| who.tenant.as_deref())
-        .ok_or_else(|| {
-            crate::Error::invalid_params(
-                "Tenant isolation is on, but this caller has no verified tenant; use a key or \
-                 token that names one.",
-            )
-        })?;
-    if !crate::auth::is_tenant_name(tenant) {
-        return Err(crate::Error::invalid_params(
-            "The caller's tenant is not a safe name (letters, digits, `-`, `_`, `.`); \
-             refusing to store under it.",
-        ));
+
+    /// The prefix the keys of the call `cx` live under.
+    ///
+    /// The tenant comes only from the verified identity, never from anything the client
+    /// sends; a caller without one is refused rather than given a shared space.
+    fn prefix_for(&self, cx: &crate::RequestContext) -> Result<String> {
+        if !self.isolate {
+            return Ok(self.base.clone());
+        }
+        let tenant = cx
+            .identity()
+            .and_then(|who| who.tenant.as_deref())
+            .ok_or_else(|| {
+                crate::Error::invalid_params(
+                    "Tenant isolation is on, but this caller has no verified tenant; use a key or \
+                     token that names one.",
+                )
+            })?;
+        if !crate::auth::is_tenant_name(tenant) {
+            return Err(crate::Error::invalid_params(
+                "The caller's tenant is not a safe name (letters, digits, `-`, `_`, `.`); \
+                 refusing to store under it.",
+            ));
+        }
+        Ok(format!("{}tenants/{tenant}/", self.base))
     }
-    Ok(format!("{base}tenants/{tenant}/"))
 }
 
 /// `key` under `prefix`.
