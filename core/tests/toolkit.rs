@@ -319,7 +319,7 @@ mod scenarios {
             .query(
                 "SELECT name FROM customers WHERE id = ?1",
                 &[SqlValue::Integer(900)],
-                10,
+                SqlLimits::rows(10),
             )
             .await
             .unwrap();
@@ -349,7 +349,7 @@ mod scenarios {
             &'a self,
             _: &'a str,
             _: &'a [SqlValue],
-            _: usize,
+            _: SqlLimits,
         ) -> BoxFuture<'a, edgemcp::Result<SqlRows>> {
             Box::pin(futures_util::future::pending())
         }

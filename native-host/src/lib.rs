@@ -54,7 +54,10 @@ pub fn build_server(config: &NativeConfig) -> Result<Server> {
     }
     let runtime = runtime::runtime()?;
     let stores = Stores {
-        sql: Some(Arc::new(storage::SqliteSql::open(&db_path)?)),
+        sql: Some(Arc::new(storage::SqliteSql::open(
+            &db_path,
+            toolkit.sql.max_result_bytes,
+        )?)),
         kv: Some(Arc::new(storage::SqliteKv::open(
             &data.join("kv.sqlite"),
             runtime.clone(),

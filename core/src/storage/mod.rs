@@ -28,8 +28,8 @@ pub use blob::{BlobCapability, BlobList, BlobMeta, BlobObject, BlobPut, BlobStor
 pub use kv::{KvCapability, KvEntry, KvKey, KvList, KvPut, KvStore};
 pub use memory::{MemoryBlobs, MemoryKv, MemorySql};
 pub use sql::{
-    sqlite_table_info, ColumnInfo, SqlCapability, SqlDatabase, SqlExecution, SqlRows, SqlValue,
-    TableInfo, SQLITE_LIST_TABLES,
+    sqlite_table_info, value_too_large, ColumnInfo, RowCollector, SqlCapability, SqlDatabase,
+    SqlExecution, SqlLimits, SqlRows, SqlValue, TableInfo, SQLITE_LIST_TABLES,
 };
 
 /// A byte count for messages: `26214400 bytes (25 MiB)`, or `12 bytes`.

@@ -1,5 +1,5 @@
 use crate::runtime::{BoxFuture, MaybeSend, MaybeSync};
-use crate::Result;
+use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 
 /// A SQL value, as SQLite and D1 type them.
@@ -18,6 +18,20 @@ pub enum SqlValue {
     Blob(Vec<u8>),
 }
 
+impl SqlValue {
+    /// About how many bytes the value takes in a JSON result: text and quotes, base64 for
+    /// bytes, digits for numbers. What [`SqlLimits::max_bytes`] counts.
+    pub fn result_len(&self) -> usize {
+        match self {
+            SqlValue::Null => 4,
+            SqlValue::Integer(n) => n.checked_ilog10().map_or(1, |digits| digits as usize + 1) + 1,
+            SqlValue::Real(_) => 24,
+            SqlValue::Text(text) => text.len() + 2,
+            SqlValue::Blob(bytes) => bytes.len().div_ceil(3) * 4 + 2,
+        }
+    }
+}
+
 /// The rows a query returned.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SqlRows {
@@ -25,6 +39,153 @@ pub struct SqlRows {
     pub columns: Vec<String>,
     /// Rows, each with one value per column.
     pub rows: Vec<Vec<SqlValue>>,
+    /// Whether a further row was read and left out because it did not fit
+    /// [`SqlLimits::max_bytes`]: the result goes on after the last row here.
+    pub over_budget: bool,
+}
+
+/// How much one query may return: rows and bytes, whichever runs out first.
+///
+/// ```
+/// use edgemcp::storage::SqlLimits;
+///
+/// let limits = SqlLimits::rows(100).with_max_bytes(4 << 20);
+/// assert_eq!((limits.max_rows, limits.max_bytes), (100, 4 << 20));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SqlLimits {
+    /// The most rows a backend reads.
+    pub max_rows: usize,
+    /// The most bytes the values of those rows may take, as [`SqlValue::result_len`]
+    /// counts them.
+    pub max_bytes: usize,
+}
+
+impl SqlLimits {
+    /// At most `max_rows` rows, of any size.
+    pub fn rows(max_rows: usize) -> Self {
+        SqlLimits {
+            max_rows,
+            max_bytes: usize::MAX,
+        }
+    }
+
+    /// The same, with a byte budget.
+    #[must_use]
+    pub fn with_max_bytes(self, max_bytes: usize) -> Self {
+        SqlLimits { max_bytes, ..self }
+    }
+}
+
+/// Collects a query's rows within [`SqlLimits`] while a backend reads them, so every
+/// backend stops at the same place and says the same thing about a value that can never
+/// fit.
+///
+/// ```
+/// use edgemcp::storage::{RowCollector, SqlLimits, SqlValue};
+///
+/// let mut page = RowCollector::new(vec!["name".into()], SqlLimits::rows(10).with_max_bytes(12));
+/// while page.wants_more() {
+///     page.push(vec![SqlValue::Text("Ada".into())])?; // 5 bytes each
+/// }
+/// let rows = page.finish();
+/// assert_eq!(rows.rows.len(), 2);
+/// assert!(rows.over_budget);
+/// # Ok::<(), edgemcp::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct RowCollector {
+    limits: SqlLimits,
+    rows: SqlRows,
+    bytes: usize,
+}
+
+impl RowCollector {
+    /// An empty page of a result with these columns.
+    pub fn new(columns: Vec<String>, limits: SqlLimits) -> Self {
+        RowCollector {
+            limits,
+            rows: SqlRows {
+                columns,
+                ..SqlRows::default()
+            },
+            bytes: 0,
+        }
+    }
+
+    /// Whether the backend should read another row: false once the page holds
+    /// `max_rows` rows or a row did not fit the budget.
+    pub fn wants_more(&self) -> bool {
+        !self.rows.over_budget && self.rows.rows.len() < self.limits.max_rows
+    }
+
+    /// Adds the next row, or ends the page when it does not fit what is left of the
+    /// budget.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidParams`](crate::ErrorKind::InvalidParams) when one value is
+    /// larger than the whole budget, naming its column, or when the page's first row alone
+    /// is: no page could ever hold it.
+    pub fn push(&mut self, row: Vec<SqlValue>) -> Result<()> {
+        let max = self.limits.max_bytes;
+        let mut size = 0usize;
+        for (index, value) in row.iter().enumerate() {
+            let len = value.result_len();
+            if len > max {
+                let column = self.rows.columns.get(index).map_or("?", String::as_str);
+                return Err(value_too_large(column, len, max));
+            }
+            size = size.saturating_add(len + 1);
+        }
+        if self.bytes.saturating_add(size) > max {
+            if self.rows.rows.is_empty() {
+                return Err(Error::invalid_params(format!(
+                    "One row of the result takes about {size} bytes, more than the \
+                     {max}-byte result budget (EDGEMCP_SQL_MAX_RESULT_BYTES); select fewer \
+                     or shorter columns, e.g. substr(column, 1, 1000)."
+                )));
+            }
+            self.rows.over_budget = true;
+            return Ok(());
+        }
+        self.bytes += size;
+        self.rows.rows.push(row);
+        Ok(())
+    }
+
+    /// The rows collected.
+    pub fn finish(self) -> SqlRows {
+        self.rows
+    }
+
+    /// Collects the page of `rows` that fits `limits`, for backends that receive a whole
+    /// result at once.
+    ///
+    /// # Errors
+    /// As [`push`](Self::push).
+    pub fn collect(
+        columns: Vec<String>,
+        rows: impl IntoIterator<Item = Vec<SqlValue>>,
+        limits: SqlLimits,
+    ) -> Result<SqlRows> {
+        let mut page = RowCollector::new(columns, limits);
+        for row in rows {
+            if !page.wants_more() {
+                break;
+            }
+            page.push(row)?;
+        }
+        Ok(page.finish())
+    }
+}
+
+/// The error for a value in `column` that cannot fit a `max`-byte budget.
+pub fn value_too_large(column: &str, len: usize, max: usize) -> Error {
+    Error::invalid_params(format!(
+        "The value in column `{column}` takes about {len} bytes, more than the {max}-byte \
+         result budget (EDGEMCP_SQL_MAX_RESULT_BYTES); select part of it, e.g. \
+         substr({column}, 1, 1000) or length({column})."
+    ))
 }
 
 /// What a write did.
@@ -77,8 +238,9 @@ pub struct SqlCapability {
 /// values are bound, never spliced into SQL text.
 ///
 /// # Behavior
-/// - `query` runs one read statement and returns its rows in order, at most `max_rows`
-///   of them: a backend stops reading there, so a huge result never reaches memory.
+/// - `query` runs one read statement and returns its rows in order within its
+///   [`SqlLimits`]: a backend reads through a [`RowCollector`] and stops where it says, so
+///   a huge result never reaches memory.
 /// - `execute` runs one write statement.
 /// - `tables` lists user tables and views (not the engine's internal ones), by name.
 /// - `columns` of an unknown table is an [`ErrorKind::NotFound`](crate::ErrorKind::NotFound) error.
@@ -91,7 +253,7 @@ pub trait SqlDatabase: MaybeSend + MaybeSync {
         &'a self,
         sql: &'a str,
         params: &'a [SqlValue],
-        max_rows: usize,
+        limits: SqlLimits,
     ) -> BoxFuture<'a, Result<SqlRows>>;
 
     /// Runs a write statement.

@@ -20,8 +20,8 @@
 
 use crate::runtime::testing::ManualClock;
 use crate::storage::{
-    BlobMeta, BlobObject, BlobPut, BlobStore, KvEntry, KvKey, KvPut, KvStore, SqlDatabase, SqlRows,
-    SqlValue,
+    BlobMeta, BlobObject, BlobPut, BlobStore, KvEntry, KvKey, KvPut, KvStore, SqlDatabase,
+    SqlLimits, SqlRows, SqlValue,
 };
 use crate::ErrorKind;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -526,10 +526,50 @@ pub async fn sql_behavior(db: &dyn SqlDatabase) {
         2,
         "LIMIT ?1 must take its value from the parameters"
     );
+
+    // The byte budget ends a page early, and a value that can never fit is an error that
+    // names its column.
+    let one_row: usize = all.rows[0].iter().map(|v| v.result_len() + 1).sum();
+    let budgeted = db
+        .query(
+            "SELECT id, name, email FROM customers",
+            &[],
+            SqlLimits::rows(1000).with_max_bytes(one_row),
+        )
+        .await;
+    match budgeted {
+        Ok(page) => {
+            assert_eq!(
+                page.rows.len(),
+                1,
+                "a budget of one row's bytes must hold one row"
+            );
+            assert!(page.over_budget, "a page cut by the budget must say so");
+        }
+        Err(e) => panic!("a page cut by the byte budget must not be an error: {e}"),
+    }
+    assert!(
+        !all.over_budget,
+        "a page within its budget must not be marked over it"
+    );
+    let too_big = db
+        .query(
+            "SELECT name FROM customers",
+            &[],
+            SqlLimits::rows(10).with_max_bytes(1),
+        )
+        .await;
+    match too_big {
+        Err(e) => assert!(
+            e.kind() == ErrorKind::InvalidParams && e.message().contains("`name`"),
+            "a value larger than the budget must be refused naming its column, got: {e}"
+        ),
+        Ok(page) => panic!("a value larger than the budget must be refused, got {page:?}"),
+    }
 }
 
 async fn sql_query(db: &dyn SqlDatabase, sql: &str, params: &[SqlValue], max: usize) -> SqlRows {
-    match db.query(sql, params, max).await {
+    match db.query(sql, params, SqlLimits::rows(max)).await {
         Ok(rows) => rows,
         Err(e) => panic!("SqlDatabase::query({sql:?}) failed: {e}"),
     }

@@ -18,7 +18,20 @@ pub struct SqlConfig {
     pub allow_writes: bool,
     /// The time limit of one query. `EDGEMCP_SQL_TIMEOUT_MS`, default 10 000.
     pub timeout: Duration,
+    /// The most bytes one `sql_query` page may hold, counted as its values take in JSON
+    /// ([`SqlValue::result_len`](crate::storage::SqlValue::result_len)); a page stops
+    /// before a row that does not fit, and a single value larger than this is refused.
+    /// Engines that can be configured also refuse to build a larger value.
+    /// `EDGEMCP_SQL_MAX_RESULT_BYTES`, default 4 MiB, from 1 KiB to 64 MiB.
+    pub max_result_bytes: usize,
+    /// Whether the database is meant to be shared by every tenant, so the SQL tools may be
+    /// offered with tenant isolation on. `EDGEMCP_SQL_SHARED_ACROSS_TENANTS`, default
+    /// `false`: with isolation on and this off, the server refuses to start.
+    pub shared_across_tenants: bool,
 }
+
+/// The default of [`SqlConfig::max_result_bytes`]: 4 MiB.
+pub const SQL_MAX_RESULT_BYTES: usize = 4 * 1024 * 1024;
 
 /// The most rows one `sql_query` page may ever return, whatever the configuration says.
 pub const SQL_ROW_CAP: usize = 1000;
@@ -87,6 +100,8 @@ impl Default for ToolkitConfig {
                 max_rows: 100,
                 allow_writes: false,
                 timeout: Duration::from_secs(10),
+                max_result_bytes: SQL_MAX_RESULT_BYTES,
+                shared_across_tenants: false,
             },
             kv: KvConfig {
                 enabled: true,
@@ -105,11 +120,13 @@ impl Default for ToolkitConfig {
 
 impl ToolkitConfig {
     /// Every variable name this reads, for hosts that list or forward them.
-    pub const VARIABLES: [&'static str; 10] = [
+    pub const VARIABLES: [&'static str; 12] = [
         "EDGEMCP_SQL_ENABLED",
         "EDGEMCP_SQL_MAX_ROWS",
         "EDGEMCP_SQL_ALLOW_WRITES",
         "EDGEMCP_SQL_TIMEOUT_MS",
+        "EDGEMCP_SQL_MAX_RESULT_BYTES",
+        "EDGEMCP_SQL_SHARED_ACROSS_TENANTS",
         "EDGEMCP_KV_ENABLED",
         "EDGEMCP_KV_PREFIX",
         "EDGEMCP_KV_MAX_VALUE_BYTES",
@@ -142,6 +159,13 @@ impl ToolkitConfig {
         if let Some(v) = get("EDGEMCP_SQL_TIMEOUT_MS") {
             c.sql.timeout =
                 Duration::from_millis(number("EDGEMCP_SQL_TIMEOUT_MS", &v, 1, 600_000)?);
+        }
+        if let Some(v) = get("EDGEMCP_SQL_MAX_RESULT_BYTES") {
+            c.sql.max_result_bytes =
+                number("EDGEMCP_SQL_MAX_RESULT_BYTES", &v, 1024, 64 * 1024 * 1024)? as usize;
+        }
+        if let Some(v) = get("EDGEMCP_SQL_SHARED_ACROSS_TENANTS") {
+            c.sql.shared_across_tenants = parse_flag("EDGEMCP_SQL_SHARED_ACROSS_TENANTS", &v)?;
         }
         if let Some(v) = get("EDGEMCP_KV_ENABLED") {
             c.kv.enabled = parse_flag("EDGEMCP_KV_ENABLED", &v)?;
@@ -225,6 +249,8 @@ mod tests {
             ("EDGEMCP_SQL_MAX_ROWS", "1000"),
             ("EDGEMCP_SQL_ALLOW_WRITES", "yes"),
             ("EDGEMCP_SQL_TIMEOUT_MS", "250"),
+            ("EDGEMCP_SQL_MAX_RESULT_BYTES", "65536"),
+            ("EDGEMCP_SQL_SHARED_ACROSS_TENANTS", "true"),
             ("EDGEMCP_KV_PREFIX", "tenant/"),
             ("EDGEMCP_BLOB_ENABLED", "0"),
             ("EDGEMCP_KV_ENABLED", " "),
@@ -233,6 +259,8 @@ mod tests {
         assert!(!c.sql.enabled && c.sql.allow_writes && !c.blob.enabled && c.kv.enabled);
         assert_eq!(c.sql.max_rows, 1000);
         assert_eq!(c.sql.timeout, Duration::from_millis(250));
+        assert_eq!(c.sql.max_result_bytes, 65536);
+        assert!(c.sql.shared_across_tenants);
         assert_eq!(c.kv.prefix, "tenant/");
     }
 
@@ -244,6 +272,9 @@ mod tests {
             ("EDGEMCP_SQL_MAX_ROWS", "ten"),
             ("EDGEMCP_SQL_ENABLED", "maybe"),
             ("EDGEMCP_KV_MAX_VALUE_BYTES", "-1"),
+            ("EDGEMCP_SQL_MAX_RESULT_BYTES", "1023"),
+            ("EDGEMCP_SQL_MAX_RESULT_BYTES", "67108865"),
+            ("EDGEMCP_SQL_SHARED_ACROSS_TENANTS", "sometimes"),
         ] {
             let err = from(&[(name, value)]).unwrap_err();
             assert!(err.to_string().contains(name), "{err}");

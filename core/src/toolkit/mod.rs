@@ -18,7 +18,12 @@ mod kv;
 mod schemas;
 pub(crate) mod sql;
 
-pub use config::{parse_flag, BlobConfig, KvConfig, SqlConfig, ToolkitConfig, SQL_ROW_CAP};
+pub use config::{
+    parse_flag, BlobConfig, KvConfig, SqlConfig, ToolkitConfig, SQL_MAX_RESULT_BYTES, SQL_ROW_CAP,
+};
+#[cfg(any(test, feature = "testing"))]
+pub use sql::corpus as sql_corpus;
+pub use sql::policy as sql_policy;
 
 use crate::storage::{BlobStore, KvStore, SqlDatabase};
 use crate::util::{base64_decode, base64_encode};
@@ -42,7 +47,10 @@ pub struct Stores {
 /// is present.
 ///
 /// # Errors
-/// Only when a registration is invalid, which would be a bug in the toolkit.
+/// [`ErrorKind::ConfigInvalid`](crate::ErrorKind::ConfigInvalid) when tenant isolation is
+/// on and the SQL tools would be offered over one database every tenant reads (unless
+/// [`SqlConfig::shared_across_tenants`] says it is meant to be shared); otherwise only when
+/// a registration is invalid, which would be a bug in the toolkit.
 pub fn register(
     mut builder: ServerBuilder,
     stores: &Stores,
@@ -50,6 +58,15 @@ pub fn register(
 ) -> Result<ServerBuilder> {
     let first = builder.tool_count();
     if let (Some(db), true) = (&stores.sql, config.sql.enabled) {
+        if config.tenant_isolation && !config.sql.shared_across_tenants {
+            return Err(Error::config(
+                "Tenant isolation (EDGEMCP_AUTH_TENANT_ISOLATION=true) confines the KV and \
+                 blob tools to each tenant, but every tenant would read the same SQL \
+                 database. Turn the SQL tools off (EDGEMCP_SQL_ENABLED=false), or, if the \
+                 database is meant to be shared by all tenants, say so with \
+                 EDGEMCP_SQL_SHARED_ACROSS_TENANTS=true.",
+            ));
+        }
         builder = sql::register(builder, db.clone(), &config.sql)?;
     }
     if let (Some(kv), true) = (&stores.kv, config.kv.enabled) {

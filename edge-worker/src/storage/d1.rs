@@ -1,8 +1,8 @@
 use super::platform_error;
 use edgemcp::runtime::BoxFuture;
 use edgemcp::storage::{
-    sqlite_table_info, ColumnInfo, SqlCapability, SqlDatabase, SqlExecution, SqlRows, SqlValue,
-    TableInfo, SQLITE_LIST_TABLES,
+    sqlite_table_info, ColumnInfo, RowCollector, SqlCapability, SqlDatabase, SqlExecution,
+    SqlLimits, SqlRows, SqlValue, TableInfo, SQLITE_LIST_TABLES,
 };
 use edgemcp::Error;
 use wasm_bindgen::{JsCast, JsValue};
@@ -62,7 +62,11 @@ impl D1 {
                     .collect()
             })
             .collect();
-        Ok(SqlRows { columns, rows })
+        Ok(SqlRows {
+            columns,
+            rows,
+            over_budget: false,
+        })
     }
 }
 
@@ -77,13 +81,13 @@ impl SqlDatabase for D1 {
         &'a self,
         sql: &'a str,
         params: &'a [SqlValue],
-        max_rows: usize,
+        limits: SqlLimits,
     ) -> BoxFuture<'a, edgemcp::Result<SqlRows>> {
         Box::pin(async move {
             let stmt = self.statement(sql, params)?;
-            let mut rows = self.raw_with_columns(&stmt).await?;
-            rows.rows.truncate(max_rows);
-            Ok(rows)
+            // D1 answers with the whole result; the budget is counted on what came back.
+            let all = self.raw_with_columns(&stmt).await?;
+            RowCollector::collect(all.columns, all.rows, limits)
         })
     }
 

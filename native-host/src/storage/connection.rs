@@ -154,13 +154,21 @@ pub(super) fn statement_error(e: rusqlite::Error) -> Error {
                     Error::storage(format!("the database is busy ({message}); try again"))
                         .set_temporary()
                 }
+                ErrorCode::AuthorizationForStatementDenied => Error::invalid_params(format!(
+                    "The database refused the query ({message}): the SQL policy allows only \
+                     reads of the database's own tables and SQLite's built-in functions, \
+                     never pragmas, engine tables, settings or other files"
+                )),
+                ErrorCode::TooBig => Error::invalid_params(format!(
+                    "The database refused the query ({message}): it would build a value \
+                     larger than the result budget (EDGEMCP_SQL_MAX_RESULT_BYTES); select \
+                     part of it, e.g. substr(column, 1, 1000) or length(column)"
+                )),
                 ErrorCode::Unknown
                 | ErrorCode::ConstraintViolation
                 | ErrorCode::TypeMismatch
-                | ErrorCode::TooBig
                 | ErrorCode::ReadOnly
-                | ErrorCode::ApiMisuse
-                | ErrorCode::AuthorizationForStatementDenied => {
+                | ErrorCode::ApiMisuse => {
                     Error::invalid_params(format!("The database refused the query: {message}"))
                 }
                 _ => Error::storage(format!("the database failed: {message}")),

@@ -31,12 +31,14 @@ mod kv;
 mod migrate;
 mod s3;
 mod sql;
+mod sqlite_policy;
 
 pub use fs::FsBlobs;
 pub use kv::SqliteKv;
 pub use migrate::apply_migrations;
 pub use s3::{S3Blobs, S3Settings};
 pub use sql::SqliteSql;
+pub use sqlite_policy::{authorize, StatementPolicy};
 
 use edgemcp::{Error, Result};
 use std::sync::{Mutex, MutexGuard};

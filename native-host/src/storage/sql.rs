@@ -1,43 +1,69 @@
 //! [`SqliteSql`]: the SQL toolkit's database on a SQLite file.
 
 use super::connection::{statement_error, Connection};
+use super::sqlite_policy::{harden, untrusted_schema, StatementPolicy};
 use edgemcp::runtime::BoxFuture;
 use edgemcp::storage::{
-    sqlite_table_info, ColumnInfo, SqlCapability, SqlDatabase, SqlExecution, SqlRows, SqlValue,
-    TableInfo, SQLITE_LIST_TABLES,
+    sqlite_table_info, ColumnInfo, RowCollector, SqlCapability, SqlDatabase, SqlExecution,
+    SqlLimits, SqlRows, SqlValue, TableInfo, SQLITE_LIST_TABLES,
 };
 use edgemcp::{Error, Result};
 use rusqlite::types::{Value, ValueRef};
 use std::path::Path;
 
-/// A [`SqlDatabase`] on a SQLite file, with two connections: reads go through one the
-/// engine keeps read-only (`PRAGMA query_only`), writes through the other.
+/// A [`SqlDatabase`] on a SQLite file, with three connections: callers' reads go through
+/// one the engine keeps read-only (`PRAGMA query_only`), their writes through a second,
+/// and the schema listings the server itself runs through a third.
 ///
-/// The read-only connection is a second line of defence behind the SQL toolkit's
-/// statement guard: a statement the guard wrongly let through still cannot write.
-/// Neither connection may `ATTACH` another file.
+/// The callers' connections are the second line of defence behind the SQL toolkit's
+/// statement guard: SQLite's authorizer holds them to the same policy (allowlisted
+/// functions, no engine tables, no pragmas or schema changes, reads only on the read
+/// connection), values are capped at the result budget, and no connection may `ATTACH`
+/// another file. See the `sqlite_policy` module of this crate for the details.
 ///
 /// ```no_run
 /// use edgemcp_native::storage::SqliteSql;
 ///
-/// let db = SqliteSql::open(std::path::Path::new("data/db.sqlite"))?;
+/// let db = SqliteSql::open(std::path::Path::new("data/db.sqlite"), 4 << 20)?;
 /// # Ok::<(), edgemcp::Error>(())
 /// ```
 #[derive(Clone)]
 pub struct SqliteSql {
     read: Connection,
     write: Connection,
+    schema: Connection,
 }
 
 impl SqliteSql {
-    /// Opens (creating if needed) the database file at `path`.
+    /// Opens (creating if needed) the database file at `path`, where no statement of a
+    /// caller may build a value (a string, a blob, a row) larger than `max_value_bytes`:
+    /// the SQL toolkit's result budget (`EDGEMCP_SQL_MAX_RESULT_BYTES`).
     ///
     /// # Errors
     /// When the file cannot be opened or is not a SQLite database.
-    pub fn open(path: &Path) -> Result<Self> {
-        let write = Connection::open(path, "SQL database", false)?;
-        let read = Connection::open(path, "SQL database", true)?;
-        Ok(SqliteSql { read, write })
+    pub fn open(path: &Path, max_value_bytes: usize) -> Result<Self> {
+        const WHAT: &str = "SQL database";
+        let connection = |query_only: bool, policy: Option<StatementPolicy>| {
+            let conn = Connection::open(path, WHAT, query_only)?;
+            conn.run_now(|conn| {
+                match policy {
+                    Some(policy) => harden(conn, policy, max_value_bytes),
+                    None => untrusted_schema(conn),
+                }
+                .map_err(|e| {
+                    edgemcp::Error::config(format!(
+                        "Cannot secure the {WHAT} at {}: {e}; is it a SQLite database?",
+                        path.display()
+                    ))
+                })
+            })?;
+            Ok::<_, edgemcp::Error>(conn)
+        };
+        Ok(SqliteSql {
+            write: connection(false, Some(StatementPolicy::Write))?,
+            read: connection(true, Some(StatementPolicy::Read))?,
+            schema: connection(true, None)?,
+        })
     }
 }
 
@@ -53,13 +79,13 @@ impl SqlDatabase for SqliteSql {
         &'a self,
         sql: &'a str,
         params: &'a [SqlValue],
-        max_rows: usize,
+        limits: SqlLimits,
     ) -> BoxFuture<'a, Result<SqlRows>> {
         let sql = sql.to_owned();
         let params = bind(params);
         Box::pin(
             self.read
-                .run(move |conn| read_rows(conn, &sql, params, max_rows)),
+                .run(move |conn| read_rows(conn, &sql, params, limits)),
         )
     }
 
@@ -89,18 +115,23 @@ impl SqlDatabase for SqliteSql {
     }
 
     fn tables(&self) -> BoxFuture<'_, Result<Vec<TableInfo>>> {
-        Box::pin(self.read.run(list_tables))
+        Box::pin(self.schema.run(list_tables))
     }
 
     fn columns<'a>(&'a self, table: &'a str) -> BoxFuture<'a, Result<Vec<ColumnInfo>>> {
         let table = table.to_owned();
-        Box::pin(self.read.run(move |conn| {
+        Box::pin(self.schema.run(move |conn| {
             if !list_tables(conn)?.iter().any(|t| t.name == table) {
                 return Err(Error::not_found(format!(
                     "no table or view is named `{table}`; sql_list_tables shows the names"
                 )));
             }
-            let info = read_rows(conn, &sqlite_table_info(&table), Vec::new(), usize::MAX)?;
+            let info = read_rows(
+                conn,
+                &sqlite_table_info(&table),
+                Vec::new(),
+                SqlLimits::rows(usize::MAX),
+            )?;
             info.rows.into_iter().map(column_info).collect()
         }))
     }
@@ -120,30 +151,31 @@ fn bind(params: &[SqlValue]) -> Vec<Value> {
         .collect()
 }
 
-/// Runs `sql` and reads at most `max_rows` rows; the rest are never stepped through.
+/// Runs `sql` and reads rows while they fit `limits`; the rest are never stepped through.
 fn read_rows(
     conn: &rusqlite::Connection,
     sql: &str,
     params: Vec<Value>,
-    max_rows: usize,
+    limits: SqlLimits,
 ) -> Result<SqlRows> {
     let mut stmt = conn.prepare(sql).map_err(statement_error)?;
     let columns: Vec<String> = stmt.column_names().map(str::to_owned).collect();
+    let width = columns.len();
+    let mut page = RowCollector::new(columns, limits);
     let mut rows = stmt
         .query(rusqlite::params_from_iter(params))
         .map_err(statement_error)?;
-    let mut out = Vec::new();
-    while out.len() < max_rows {
+    while page.wants_more() {
         let Some(row) = rows.next().map_err(statement_error)? else {
             break;
         };
-        let mut values = Vec::with_capacity(columns.len());
-        for index in 0..columns.len() {
+        let mut values = Vec::with_capacity(width);
+        for index in 0..width {
             values.push(sql_value(row.get_ref(index).map_err(statement_error)?));
         }
-        out.push(values);
+        page.push(values)?;
     }
-    Ok(SqlRows { columns, rows: out })
+    Ok(page.finish())
 }
 
 fn sql_value(value: ValueRef<'_>) -> SqlValue {
@@ -158,7 +190,12 @@ fn sql_value(value: ValueRef<'_>) -> SqlValue {
 }
 
 fn list_tables(conn: &mut rusqlite::Connection) -> Result<Vec<TableInfo>> {
-    let listed = read_rows(conn, SQLITE_LIST_TABLES, Vec::new(), usize::MAX)?;
+    let listed = read_rows(
+        conn,
+        SQLITE_LIST_TABLES,
+        Vec::new(),
+        SqlLimits::rows(usize::MAX),
+    )?;
     Ok(listed
         .rows
         .into_iter()
@@ -196,13 +233,17 @@ mod tests {
     use edgemcp::ErrorKind;
 
     async fn sample(dir: &tempfile::TempDir) -> SqliteSql {
-        let db = SqliteSql::open(&dir.path().join("db.sqlite")).unwrap();
-        db.execute(
-            "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT)",
-            &[],
-        )
-        .await
-        .unwrap();
+        let path = dir.path().join("db.sqlite");
+        // The schema comes from migrations, never from a caller: `execute` may not change it.
+        rusqlite::Connection::open(&path)
+            .unwrap()
+            .execute_batch(
+                "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT)",
+            )
+            .unwrap();
+        let db = SqliteSql::open(&path, 1 << 20).unwrap();
+        let ddl = db.execute("CREATE TABLE other (a)", &[]).await.unwrap_err();
+        assert!(ddl.message().contains("not authorized"), "{ddl}");
         db
     }
 
@@ -233,13 +274,21 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = sample(&dir).await;
         let err = db
-            .query("INSERT INTO customers (name) VALUES ('x')", &[], 10)
+            .query(
+                "INSERT INTO customers (name) VALUES ('x')",
+                &[],
+                SqlLimits::rows(10),
+            )
             .await
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidParams);
-        assert!(err.message().contains("readonly"), "{err}");
+        assert!(err.message().contains("not authorized"), "{err}");
         let attach = db
-            .query("ATTACH DATABASE ':memory:' AS other", &[], 10)
+            .query(
+                "ATTACH DATABASE ':memory:' AS other",
+                &[],
+                SqlLimits::rows(10),
+            )
             .await
             .unwrap_err();
         assert!(attach.message().contains("refused"), "{attach}");
@@ -258,7 +307,7 @@ mod tests {
         ];
         for (sql, expected) in cases {
             let err = db
-                .query(sql, &[SqlValue::Integer(1)], 10)
+                .query(sql, &[SqlValue::Integer(1)], SqlLimits::rows(10))
                 .await
                 .unwrap_err();
             assert_eq!(err.kind(), ErrorKind::InvalidParams, "{sql}: {err}");
@@ -275,7 +324,7 @@ mod tests {
                        SELECT count(*) FROM n";
         let timed_out = tokio::time::timeout(
             std::time::Duration::from_millis(200),
-            db.query(endless, &[], 10),
+            db.query(endless, &[], SqlLimits::rows(10)),
         )
         .await;
         assert!(
@@ -285,7 +334,7 @@ mod tests {
         // The connection is free again: the next read completes.
         let rows = tokio::time::timeout(
             std::time::Duration::from_secs(10),
-            db.query("SELECT 1", &[], 10),
+            db.query("SELECT 1", &[], SqlLimits::rows(10)),
         )
         .await
         .expect("the interrupted statement must release the connection")

@@ -4,7 +4,8 @@ use super::sql_parse::{
 };
 use crate::runtime::BoxFuture;
 use crate::storage::{
-    ColumnInfo, SqlCapability, SqlDatabase, SqlExecution, SqlRows, SqlValue, TableInfo,
+    ColumnInfo, RowCollector, SqlCapability, SqlDatabase, SqlExecution, SqlLimits, SqlRows,
+    SqlValue, TableInfo,
 };
 use crate::{Error, Result};
 use std::borrow::Cow;
@@ -30,7 +31,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 /// key: inserts refuse a duplicate, and fill a missing `INTEGER` key with the next number.
 ///
 /// ```
-/// use edgemcp::storage::{MemorySql, SqlDatabase, SqlValue};
+/// use edgemcp::storage::{MemorySql, SqlDatabase, SqlLimits, SqlValue};
 ///
 /// let db = MemorySql::new().table(
 ///     "customers",
@@ -43,7 +44,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 /// let rows = futures_executor::block_on(db.query(
 ///     "SELECT name FROM customers WHERE id = ?1",
 ///     &[SqlValue::Integer(2)],
-///     100,
+///     SqlLimits::rows(100),
 /// ))?;
 /// assert_eq!(rows.rows, vec![vec![SqlValue::Text("Grace".into())]]);
 /// # Ok::<(), edgemcp::Error>(())
@@ -298,6 +299,7 @@ fn select_rows(
     Ok(SqlRows {
         columns: names,
         rows,
+        over_budget: false,
     })
 }
 
@@ -391,9 +393,12 @@ impl SqlDatabase for MemorySql {
         &'a self,
         sql: &'a str,
         params: &'a [SqlValue],
-        max_rows: usize,
+        limits: SqlLimits,
     ) -> BoxFuture<'a, Result<SqlRows>> {
-        Box::pin(async move { self.query_now(sql, params, max_rows) })
+        Box::pin(async move {
+            let all = self.query_now(sql, params, limits.max_rows)?;
+            RowCollector::collect(all.columns, all.rows, limits)
+        })
     }
 
     fn execute<'a>(
@@ -469,7 +474,7 @@ mod tests {
     }
 
     fn query(db: &MemorySql, sql: &str, params: &[SqlValue], max_rows: usize) -> Result<SqlRows> {
-        block_on(db.query(sql, params, max_rows))
+        block_on(db.query(sql, params, SqlLimits::rows(max_rows)))
     }
 
     #[test]

@@ -1,20 +1,37 @@
-//! A tokenizer for the SQLite dialect, precise enough for [`super::guard`] to decide on
-//! tokens instead of raw text: comments, string literals and quoted identifiers come out
-//! as single tokens, so nothing inside them can pass for a keyword.
+//! A tokenizer for the SQLite dialect that splits text exactly where SQLite's own
+//! tokenizer (`sqlite3GetToken` in `tokenize.c`) does, so that [`super::guard`] decides on
+//! the same tokens the engine will parse.
 //!
-//! It follows SQLite's own tokenizer (`tokenize.c`) where that matters for safety: the
-//! same whitespace, the same identifier characters (every non-ASCII character is one), and
-//! a number directly followed by identifier characters is an error, as it is in SQLite.
-//! It is stricter in one place: a block comment that runs to the end of the input is an
-//! error here.
+//! Exactness is the point: wherever this lexer and SQLite disagree on where a token ends,
+//! text that one of them reads as a comment or a parameter is live SQL to the other.
+//! The rules it reproduces, byte for byte:
 //!
-//! The lexer walks `char`s and builds each token's text char by char, so no input can make
-//! it slice inside a UTF-8 sequence or panic.
+//! - **Whitespace** starts with space, tab, newline, form feed or carriage return, and
+//!   continues with those and the vertical tab (which cannot start it). A byte-order mark
+//!   (U+FEFF) where a token starts is whitespace too; inside a word it is part of the word.
+//! - **Words** start with an ASCII letter, `_` or any non-ASCII character and continue with
+//!   letters, digits, `_`, `$` and any non-ASCII character.
+//! - **Parameters**: `?` with optional digits; `:`, `@`, `#` or `$` followed by word
+//!   characters, where `::` may appear between them and a `(…)` suffix (up to the first
+//!   space or `)`) ends the name, as in SQLite's TCL variables.
+//! - **Numbers**, decimal and `0x` hex, with `_` digit separators; identifier characters
+//!   right after a number make it an error, as in SQLite.
+//! - **Strings** `'…'`, **quoted identifiers** `"…"`, `` `…` `` (the quote doubled stands
+//!   for itself) and `[…]` (no escape), **blob literals** `X'…'`.
+//! - **Comments** `-- …` (to the end of the line) and `/* … */`; `/*` as the last two
+//!   characters is a `/` and a `*`.
+//!
+//! It is stricter than SQLite in two places, both refusals: a block comment that runs to
+//! the end of the input (SQLite accepts it) and a NUL character anywhere (SQLite stops
+//! reading there, so whatever follows would go unread by the parser but not by us).
+//!
+//! The lexer works on bytes, and every token boundary falls on an ASCII byte or the end
+//! of a multi-byte character, so no input can make it slice inside a UTF-8 sequence.
 
 /// What a [`Token`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TokenKind {
-    /// Spaces, tabs, newlines, form feeds and carriage returns.
+    /// Spaces, tabs, newlines, form and line feeds, carriage returns, byte-order marks.
     Whitespace,
     /// `-- …` up to, not including, the end of the line.
     LineComment,
@@ -29,7 +46,7 @@ pub(crate) enum TokenKind {
     Blob,
     /// `42`, `3.14`, `.5`, `1e-3`, `0x1F`, `1_000`.
     Number,
-    /// `?`, `?NNN`, `:name`, `@name`, `$name`.
+    /// `?`, `?NNN`, `:name`, `@name`, `#name`, `$name`, `$a::b`, `:name(…)`.
     Parameter,
     /// A keyword or a bare identifier; which one depends on the grammar, so callers compare
     /// it ASCII case-insensitively with [`Token::is_keyword`].
@@ -41,17 +58,17 @@ pub(crate) enum TokenKind {
 }
 
 /// One token: its kind, its exact source text and the byte offset where it starts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Token {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Token<'a> {
     /// What the token is.
     pub(crate) kind: TokenKind,
     /// The token exactly as written, quotes and comment markers included.
-    pub(crate) text: String,
+    pub(crate) text: &'a str,
     /// Byte offset of the token's first character in the input.
     pub(crate) offset: usize,
 }
 
-impl Token {
+impl Token<'_> {
     /// Whitespace or a comment: nothing the statement means.
     pub(crate) fn is_trivia(&self) -> bool {
         matches!(
@@ -76,7 +93,7 @@ impl Token {
     /// for every other kind.
     pub(crate) fn name(&self) -> Option<String> {
         match self.kind {
-            TokenKind::Word => Some(self.text.clone()),
+            TokenKind::Word => Some(self.text.to_owned()),
             TokenKind::QuotedIdentifier | TokenKind::String => {
                 let mut chars = self.text.chars();
                 let open = chars.next()?;
@@ -84,13 +101,15 @@ impl Token {
                     '[' => ']',
                     other => other,
                 };
-                let inner: Vec<char> = chars.collect();
-                let inner = inner.strip_suffix(&[close]).unwrap_or(&inner);
+                let inner = chars.as_str().strip_suffix(close).unwrap_or(chars.as_str());
+                if open == '[' {
+                    return Some(inner.to_owned());
+                }
                 let mut name = String::with_capacity(inner.len());
-                let mut iter = inner.iter().copied().peekable();
+                let mut iter = inner.chars().peekable();
                 while let Some(c) = iter.next() {
                     name.push(c);
-                    if open != '[' && c == close && iter.peek() == Some(&close) {
+                    if c == close && iter.peek() == Some(&close) {
                         iter.next();
                     }
                 }
@@ -119,7 +138,8 @@ pub(crate) enum LexError {
         offset: usize,
     },
     /// A character that starts no token, or that may not directly follow the token before
-    /// it (a letter right after a number, a lone `!` or `:`).
+    /// it (a letter right after a number, a `_` that separates no digits, a lone `!`, a
+    /// parameter sigil with no name).
     Unrecognized {
         /// The character.
         character: char,
@@ -133,24 +153,32 @@ pub(crate) enum LexError {
 ///
 /// # Errors
 /// When something is left unterminated, a blob literal is malformed, or a character starts
-/// no SQLite token.
-pub(crate) fn tokenize(sql: &str) -> Result<Vec<Token>, LexError> {
-    let mut lexer = Lexer {
-        chars: sql.char_indices().collect(),
-        pos: 0,
-        len: sql.len(),
-        text: String::new(),
-    };
-    let mut tokens = Vec::new();
-    while let Some(first) = lexer.peek(0) {
-        let offset = lexer.offset();
-        lexer.text.clear();
-        let kind = lexer.token(first, offset)?;
-        tokens.push(Token {
-            kind,
-            text: std::mem::take(&mut lexer.text),
+/// no SQLite token (SQLite's `TK_ILLEGAL`).
+pub(crate) fn tokenize(sql: &str) -> Result<Vec<Token<'_>>, LexError> {
+    if let Some(offset) = sql.find('\0') {
+        return Err(LexError::Unrecognized {
+            character: '\0',
             offset,
         });
+    }
+    let bytes = sql.as_bytes();
+    let mut tokens = Vec::new();
+    let mut offset = 0;
+    while offset < bytes.len() {
+        let (kind, len) = token_at(bytes, offset).map_err(|err| err.at(sql))?;
+        // Token ends fall on ASCII bytes or after whole characters, so this never fails;
+        // an error here would be a lexer bug, refused rather than panicking.
+        let text = sql
+            .get(offset..offset + len)
+            .ok_or(LexError::Unrecognized {
+                character: sql
+                    .get(offset..)
+                    .and_then(|s| s.chars().next())
+                    .unwrap_or('\0'),
+                offset,
+            })?;
+        tokens.push(Token { kind, text, offset });
+        offset += len;
     }
     Ok(tokens)
 }
@@ -168,285 +196,212 @@ pub(crate) fn without_trailing_semicolon(sql: &str) -> &str {
     }
 }
 
-/// SQLite's whitespace: space, tab, newline, form feed, carriage return (not vertical tab).
-fn is_space(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\n' | '\x0c' | '\r')
+/// A lexer error before it knows its character: the byte offset, and what to say.
+#[derive(Debug, Clone, Copy)]
+enum Failure {
+    Unterminated(&'static str, usize),
+    InvalidBlob(usize),
+    Unrecognized(usize),
 }
 
-/// A character that may start a bare word: a letter, `_`, or any non-ASCII character.
-fn is_word_start(c: char) -> bool {
-    c.is_ascii_alphabetic() || c == '_' || !c.is_ascii()
-}
-
-/// A character that may continue a bare word (SQLite's `IdChar`).
-fn is_word_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || c == '_' || c == '$' || !c.is_ascii()
-}
-
-/// The state of one [`tokenize`] run.
-struct Lexer {
-    /// Every character of the input with its byte offset.
-    chars: Vec<(usize, char)>,
-    /// Index into `chars` of the next character.
-    pos: usize,
-    /// Byte length of the input.
-    len: usize,
-    /// The text of the token being read.
-    text: String,
-}
-
-impl Lexer {
-    /// The character `ahead` places after the next one, if any.
-    fn peek(&self, ahead: usize) -> Option<char> {
-        self.chars
-            .get(self.pos.saturating_add(ahead))
-            .map(|&(_, c)| c)
-    }
-
-    /// Byte offset of the next character (the input's length at the end).
-    fn offset(&self) -> usize {
-        self.chars
-            .get(self.pos)
-            .map_or(self.len, |&(offset, _)| offset)
-    }
-
-    /// Moves past the next character, appending it to the token's text.
-    fn bump(&mut self) -> Option<char> {
-        let c = self.peek(0)?;
-        self.text.push(c);
-        self.pos += 1;
-        Some(c)
-    }
-
-    /// Moves past characters while `accept` holds.
-    fn bump_while(&mut self, accept: impl Fn(char) -> bool) {
-        while self.peek(0).is_some_and(&accept) {
-            self.bump();
-        }
-    }
-
-    /// Reads the token starting with `first` at byte `offset`.
-    fn token(&mut self, first: char, offset: usize) -> Result<TokenKind, LexError> {
-        let second = self.peek(1);
-        match first {
-            c if is_space(c) => {
-                self.bump_while(is_space);
-                Ok(TokenKind::Whitespace)
-            }
-            '-' if second == Some('-') => {
-                self.bump_while(|c| c != '\n');
-                Ok(TokenKind::LineComment)
-            }
-            '/' if second == Some('*') => {
-                self.bump();
-                self.bump();
-                loop {
-                    match self.bump() {
-                        None => {
-                            return Err(LexError::Unterminated {
-                                what: "block comment",
-                                offset,
-                            })
-                        }
-                        Some('*') if self.peek(0) == Some('/') => {
-                            self.bump();
-                            return Ok(TokenKind::BlockComment);
-                        }
-                        Some(_) => {}
-                    }
-                }
-            }
-            '\'' => {
-                self.quoted('\'', "string literal", offset)?;
-                Ok(TokenKind::String)
-            }
-            '"' | '`' => {
-                self.quoted(first, "quoted identifier", offset)?;
-                Ok(TokenKind::QuotedIdentifier)
-            }
-            '[' => {
-                self.bump();
-                loop {
-                    match self.bump() {
-                        None => {
-                            return Err(LexError::Unterminated {
-                                what: "quoted identifier",
-                                offset,
-                            })
-                        }
-                        Some(']') => return Ok(TokenKind::QuotedIdentifier),
-                        Some(_) => {}
-                    }
-                }
-            }
-            'x' | 'X' if second == Some('\'') => self.blob(offset),
-            '0'..='9' => self.number(),
-            '.' if second.is_some_and(|c| c.is_ascii_digit()) => self.number(),
-            '?' => {
-                self.bump();
-                self.bump_while(|c| c.is_ascii_digit());
-                Ok(TokenKind::Parameter)
-            }
-            ':' | '@' | '$' => self.named_parameter(first, offset),
-            c if is_word_start(c) => {
-                self.bump_while(is_word_char);
-                Ok(TokenKind::Word)
-            }
-            ';' => {
-                self.bump();
-                Ok(TokenKind::Semicolon)
-            }
-            _ => self.punct(first, second, offset),
-        }
-    }
-
-    /// Reads a literal opened and closed by `quote`, where the quote doubled stands for
-    /// itself.
-    fn quoted(&mut self, quote: char, what: &'static str, offset: usize) -> Result<(), LexError> {
-        self.bump();
-        loop {
-            match self.bump() {
-                None => return Err(LexError::Unterminated { what, offset }),
-                Some(c) if c == quote => {
-                    if self.peek(0) == Some(quote) {
-                        self.bump();
-                    } else {
-                        return Ok(());
-                    }
-                }
-                Some(_) => {}
-            }
-        }
-    }
-
-    /// Reads `X'…'`.
-    fn blob(&mut self, offset: usize) -> Result<TokenKind, LexError> {
-        self.bump();
-        self.bump();
-        let mut odd = false;
-        let mut all_hex = true;
-        loop {
-            match self.bump() {
-                None => {
-                    return Err(LexError::Unterminated {
-                        what: "blob literal",
-                        offset,
-                    })
-                }
-                Some('\'') => break,
-                Some(c) => {
-                    odd = !odd;
-                    all_hex &= c.is_ascii_hexdigit();
-                }
-            }
-        }
-        if all_hex && !odd {
-            Ok(TokenKind::Blob)
-        } else {
-            Err(LexError::InvalidBlob { offset })
-        }
-    }
-
-    /// Reads a number; the next character is a digit, or a `.` followed by one.
-    fn number(&mut self) -> Result<TokenKind, LexError> {
-        let hex_prefix = self.peek(0) == Some('0') && matches!(self.peek(1), Some('x' | 'X'));
-        if hex_prefix && self.peek(2).is_some_and(|c| c.is_ascii_hexdigit()) {
-            self.bump();
-            self.bump();
-            self.digits(|c| c.is_ascii_hexdigit());
-        } else {
-            self.digits(|c| c.is_ascii_digit());
-            if self.peek(0) == Some('.') {
-                self.bump();
-                self.digits(|c| c.is_ascii_digit());
-            }
-            let exponent = matches!(self.peek(0), Some('e' | 'E'))
-                && match self.peek(1) {
-                    Some('+' | '-') => self.peek(2).is_some_and(|c| c.is_ascii_digit()),
-                    next => next.is_some_and(|c| c.is_ascii_digit()),
-                };
-            if exponent {
-                self.bump();
-                if matches!(self.peek(0), Some('+' | '-')) {
-                    self.bump();
-                }
-                self.digits(|c| c.is_ascii_digit());
-            }
-        }
-        match self.peek(0) {
-            Some(c) if is_word_char(c) => Err(LexError::Unrecognized {
-                character: c,
-                offset: self.offset(),
-            }),
-            _ => Ok(TokenKind::Number),
-        }
-    }
-
-    /// Reads digits, with single `_` separators between them.
-    fn digits(&mut self, is_digit: impl Fn(char) -> bool) {
-        while let Some(c) = self.peek(0) {
-            if is_digit(c) || (c == '_' && self.peek(1).is_some_and(&is_digit)) {
-                self.bump();
-            } else {
-                break;
-            }
-        }
-    }
-
-    /// Reads `:name`, `@name` or `$name` (the last also with `::` separated parts, as in
-    /// SQLite's TCL variables).
-    fn named_parameter(&mut self, sigil: char, offset: usize) -> Result<TokenKind, LexError> {
-        if !self.peek(1).is_some_and(is_word_char) {
-            return Err(LexError::Unrecognized {
-                character: sigil,
+impl Failure {
+    fn at(self, sql: &str) -> LexError {
+        match self {
+            Failure::Unterminated(what, offset) => LexError::Unterminated { what, offset },
+            Failure::InvalidBlob(offset) => LexError::InvalidBlob { offset },
+            Failure::Unrecognized(offset) => LexError::Unrecognized {
+                character: sql
+                    .get(offset..)
+                    .and_then(|rest| rest.chars().next())
+                    .unwrap_or('\0'),
                 offset,
-            });
+            },
         }
-        self.bump();
-        self.bump_while(is_word_char);
-        if sigil == '$' {
-            while self.peek(0) == Some(':') && self.peek(1) == Some(':') {
-                self.bump();
-                self.bump();
-                self.bump_while(is_word_char);
-            }
-        }
-        Ok(TokenKind::Parameter)
     }
+}
 
-    /// Reads an operator or punctuation mark, longest match first.
-    fn punct(
-        &mut self,
-        first: char,
-        second: Option<char>,
-        offset: usize,
-    ) -> Result<TokenKind, LexError> {
-        let third = self.peek(2);
-        let len = match (first, second, third) {
-            ('-', Some('>'), Some('>')) => 3,
-            ('-', Some('>'), _)
-            | ('=', Some('='), _)
-            | ('<', Some('=' | '>' | '<'), _)
-            | ('>', Some('=' | '>'), _)
-            | ('!', Some('='), _)
-            | ('|', Some('|'), _) => 2,
-            (
-                '(' | ')' | ',' | '.' | '+' | '-' | '*' | '/' | '%' | '=' | '<' | '>' | '|' | '&'
-                | '~',
-                _,
-                _,
-            ) => 1,
-            _ => {
-                return Err(LexError::Unrecognized {
-                    character: first,
-                    offset,
-                })
-            }
-        };
-        for _ in 0..len {
-            self.bump();
+/// The byte-order mark U+FEFF in UTF-8.
+const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
+
+/// A byte that starts whitespace (SQLite's `CC_SPACE` class).
+fn starts_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | 0x0c | b'\r')
+}
+
+/// A byte that continues whitespace (SQLite's `sqlite3Isspace`): also the vertical tab.
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
+/// A byte of a word or parameter name (SQLite's `IdChar`).
+fn is_id_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
+}
+
+/// The kind and byte length of the token at `start`; `bytes[start]` exists and no byte is
+/// NUL.
+fn token_at(bytes: &[u8], start: usize) -> Result<(TokenKind, usize), Failure> {
+    // Bytes past the end read as NUL, as they do in SQLite's NUL-terminated input.
+    let at = |i: usize| bytes.get(start + i).copied().unwrap_or(0);
+    let run = |from: usize, accept: &dyn Fn(u8) -> bool| {
+        let mut i = from;
+        while at(i) != 0 && accept(at(i)) {
+            i += 1;
         }
-        Ok(TokenKind::Punct)
+        i
+    };
+    let first = at(0);
+    let punct = |len: usize| Ok((TokenKind::Punct, len));
+    match first {
+        b if starts_space(b) => Ok((TokenKind::Whitespace, run(1, &is_space))),
+        0xEF if at(1) == BOM[1] && at(2) == BOM[2] => Ok((TokenKind::Whitespace, 3)),
+        b'-' if at(1) == b'-' => Ok((TokenKind::LineComment, run(2, &|b| b != b'\n'))),
+        b'-' if at(1) == b'>' => punct(if at(2) == b'>' { 3 } else { 2 }),
+        b'/' if at(1) == b'*' && at(2) != 0 => {
+            let mut i = 2;
+            loop {
+                match at(i) {
+                    0 => return Err(Failure::Unterminated("block comment", start)),
+                    b'*' if at(i + 1) == b'/' => return Ok((TokenKind::BlockComment, i + 2)),
+                    _ => i += 1,
+                }
+            }
+        }
+        b'(' | b')' | b'+' | b'*' | b'/' | b'%' | b',' | b'&' | b'~' | b'-' => punct(1),
+        b';' => Ok((TokenKind::Semicolon, 1)),
+        b'=' => punct(if at(1) == b'=' { 2 } else { 1 }),
+        b'<' => punct(if matches!(at(1), b'=' | b'>' | b'<') {
+            2
+        } else {
+            1
+        }),
+        b'>' => punct(if matches!(at(1), b'=' | b'>') { 2 } else { 1 }),
+        b'!' if at(1) == b'=' => punct(2),
+        b'|' => punct(if at(1) == b'|' { 2 } else { 1 }),
+        b'\'' | b'"' | b'`' => {
+            let mut i = 1;
+            loop {
+                match at(i) {
+                    0 => {
+                        let what = if first == b'\'' {
+                            "string literal"
+                        } else {
+                            "quoted identifier"
+                        };
+                        return Err(Failure::Unterminated(what, start));
+                    }
+                    c if c == first && at(i + 1) == first => i += 2,
+                    c if c == first => break,
+                    _ => i += 1,
+                }
+            }
+            let kind = if first == b'\'' {
+                TokenKind::String
+            } else {
+                TokenKind::QuotedIdentifier
+            };
+            Ok((kind, i + 1))
+        }
+        b'[' => {
+            let close = run(1, &|b| b != b']');
+            if at(close) == b']' {
+                Ok((TokenKind::QuotedIdentifier, close + 1))
+            } else {
+                Err(Failure::Unterminated("quoted identifier", start))
+            }
+        }
+        b'.' if at(1).is_ascii_digit() => number(&at, start),
+        b'.' => punct(1),
+        b'0'..=b'9' => number(&at, start),
+        b'?' => Ok((TokenKind::Parameter, run(1, &|b| b.is_ascii_digit()))),
+        b'$' | b'@' | b'#' | b':' => parameter(&at, start),
+        b'x' | b'X' if at(1) == b'\'' => {
+            let digits = run(2, &|b| b.is_ascii_hexdigit());
+            if at(digits) == b'\'' && digits % 2 == 0 {
+                Ok((TokenKind::Blob, digits + 1))
+            } else if run(digits, &|b| b != b'\'') == bytes.len() - start {
+                Err(Failure::Unterminated("blob literal", start))
+            } else {
+                Err(Failure::InvalidBlob(start))
+            }
+        }
+        b if b.is_ascii_alphabetic() || b == b'_' || b >= 0x80 => {
+            Ok((TokenKind::Word, run(1, &is_id_char)))
+        }
+        _ => Err(Failure::Unrecognized(start)),
+    }
+}
+
+/// Reads a number at `start` (a digit, or a `.` and a digit), as SQLite does: digits with
+/// `_` anywhere among them, then refused if a `_` does not stand between two digits or an
+/// identifier character follows.
+fn number(at: &dyn Fn(usize) -> u8, start: usize) -> Result<(TokenKind, usize), Failure> {
+    let digits = |from: usize, is_digit: fn(&u8) -> bool| {
+        let mut i = from;
+        while is_digit(&at(i)) || at(i) == b'_' {
+            i += 1;
+        }
+        i
+    };
+    let (i, is_digit): (usize, fn(&u8) -> bool) =
+        if at(0) == b'0' && matches!(at(1), b'x' | b'X') && at(2).is_ascii_hexdigit() {
+            (digits(3, u8::is_ascii_hexdigit), u8::is_ascii_hexdigit)
+        } else {
+            let mut i = digits(0, u8::is_ascii_digit);
+            if at(i) == b'.' {
+                i = digits(i + 1, u8::is_ascii_digit);
+            }
+            let exponent = matches!(at(i), b'e' | b'E')
+                && (at(i + 1).is_ascii_digit()
+                    || (matches!(at(i + 1), b'+' | b'-') && at(i + 2).is_ascii_digit()));
+            if exponent {
+                i = digits(i + 2, u8::is_ascii_digit);
+            }
+            (i, u8::is_ascii_digit)
+        };
+    // SQLite turns a number with letters glued to it into one illegal token.
+    if is_id_char(at(i)) {
+        return Err(Failure::Unrecognized(start + i));
+    }
+    // SQLite accepts a `_` only between two digits of the same number.
+    for j in 0..i {
+        if at(j) == b'_' && !(j > 0 && is_digit(&at(j - 1)) && is_digit(&at(j + 1))) {
+            return Err(Failure::Unrecognized(start + j));
+        }
+    }
+    Ok((TokenKind::Number, i))
+}
+
+/// Reads a named parameter at `start` (`$`, `@`, `#` or `:` then its name), as SQLite
+/// does, TCL forms included.
+fn parameter(at: &dyn Fn(usize) -> u8, start: usize) -> Result<(TokenKind, usize), Failure> {
+    let mut named = false;
+    let mut i = 1;
+    loop {
+        match at(i) {
+            c if c != 0 && is_id_char(c) => {
+                named = true;
+                i += 1;
+            }
+            b'(' if named => {
+                // `:name(…)`: everything up to the first space or `)` belongs to the name.
+                i += 1;
+                while at(i) != 0 && !is_space(at(i)) && at(i) != b')' {
+                    i += 1;
+                }
+                if at(i) == b')' {
+                    return Ok((TokenKind::Parameter, i + 1));
+                }
+                return Err(Failure::Unrecognized(start));
+            }
+            b':' if at(i + 1) == b':' => i += 2,
+            _ => break,
+        }
+    }
+    if named {
+        Ok((TokenKind::Parameter, i))
+    } else {
+        Err(Failure::Unrecognized(start))
     }
 }
 
@@ -459,7 +414,7 @@ mod tests {
         tokenize(sql)
             .unwrap()
             .into_iter()
-            .map(|t| (t.kind, t.text))
+            .map(|t| (t.kind, t.text.to_owned()))
             .collect()
     }
 
@@ -469,7 +424,7 @@ mod tests {
             .unwrap()
             .into_iter()
             .filter(|t| !t.is_trivia())
-            .map(|t| (t.kind, t.text))
+            .map(|t| (t.kind, t.text.to_owned()))
             .collect()
     }
 
@@ -605,18 +560,71 @@ mod tests {
     }
 
     #[test]
+    fn splits_where_sqlite_does() {
+        use TokenKind::*;
+        let w = |s: &str| (Word, s.to_owned());
+        let p = |s: &str| (Punct, s.to_owned());
+        let cases: Vec<(&str, Vec<(TokenKind, std::string::String)>)> = vec![
+            // A byte-order mark where a token starts is whitespace, so the word after it
+            // stands alone; inside a word it is part of the word.
+            (
+                "1,\u{feff}load_extension(",
+                vec![(Number, "1".into()), p(","), w("load_extension"), p("(")],
+            ),
+            ("\u{feff}\u{feff}x", vec![w("x")]),
+            ("a\u{feff}b", vec![w("a\u{feff}b")]),
+            // TCL variables: `(…)` up to the first space or `)` is part of the name.
+            (":a(/*) x", vec![(Parameter, ":a(/*)".into()), w("x")]),
+            ("$a(--)", vec![(Parameter, "$a(--)".into())]),
+            ("@a::b(')", vec![(Parameter, "@a::b(')".into())]),
+            ("#a", vec![(Parameter, "#a".into())]),
+            ("$::a", vec![(Parameter, "$::a".into())]),
+            (
+                ":a:b",
+                vec![(Parameter, ":a".into()), (Parameter, ":b".into())],
+            ),
+            // `/*` as the last two characters is a slash and a star.
+            ("1/*", vec![(Number, "1".into()), p("/"), p("*")]),
+            // The vertical tab continues whitespace, though it cannot start it.
+            ("a \x0bb", vec![w("a"), w("b")]),
+            ("x'00'y", vec![(Blob, "x'00'".into()), w("y")]),
+            ("a$b$", vec![w("a$b$")]),
+            ("é$1", vec![w("é$1")]),
+            ("0x1_F", vec![(Number, "0x1_F".into())]),
+        ];
+        for (sql, expected) in cases {
+            assert_eq!(significant(sql), expected, "{sql:?}");
+        }
+        assert_eq!(
+            lex("\u{feff} \x0b"),
+            vec![
+                (Whitespace, "\u{feff}".into()),
+                (Whitespace, " \x0b".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn refuses_what_sqlite_calls_illegal() {
+        for sql in [
+            ":a( x)", "$a(", "$a(b", "::a", "1__0", "1_.5", "0x_1", "1e_5", "\x0bx", "a\0b",
+            "X'0g'", "]", "\\", "^", "{", "}", "\x7f", "\x01",
+        ] {
+            assert!(tokenize(sql).is_err(), "{sql:?}");
+        }
+        assert_eq!(significant("_1"), vec![(TokenKind::Word, "_1".to_owned())]);
+    }
+
+    #[test]
     fn texts_concatenate_back_to_the_input() {
         let sql =
             "SELECT \"a\"\"b\", [c d], `e`, 'f''g', X'00', 1.5e3, ?1, :p -- x\n/* y */ FROM t;";
         let tokens = tokenize(sql).unwrap();
-        assert_eq!(
-            tokens.iter().map(|t| t.text.as_str()).collect::<String>(),
-            sql
-        );
+        assert_eq!(tokens.iter().map(|t| t.text).collect::<String>(), sql);
         for token in &tokens {
             assert_eq!(
                 sql.get(token.offset..token.offset + token.text.len()),
-                Some(token.text.as_str())
+                Some(token.text)
             );
         }
     }
@@ -852,7 +860,9 @@ mod tests {
 
     #[test]
     fn keywords_compare_case_insensitively_and_only_on_words() {
-        let token = |sql: &str| tokenize(sql).unwrap().remove(0);
+        fn token(sql: &str) -> Token<'_> {
+            tokenize(sql).unwrap().remove(0)
+        }
         assert!(token("sElEcT").is_keyword("SELECT"));
         assert!(!token("\"select\"").is_keyword("SELECT"));
         assert!(!token("'select'").is_keyword("SELECT"));
@@ -974,10 +984,7 @@ mod tests {
                     let s: String = [a, b, c].iter().collect();
                     let _ = without_trailing_semicolon(&s);
                     if let Ok(tokens) = tokenize(&s) {
-                        assert_eq!(
-                            tokens.iter().map(|t| t.text.as_str()).collect::<String>(),
-                            s
-                        );
+                        assert_eq!(tokens.iter().map(|t| t.text).collect::<String>(), s);
                     }
                 }
             }

@@ -1,17 +1,23 @@
 //! The SQL toolkit: `sql_list_tables`, `sql_describe_table`, `sql_query`, the opt-in
 //! `sql_execute`, and the `sql://tables` resources.
 //!
-//! Safety comes in layers: a tokenizer-based guard admits only one read-only statement,
-//! values travel as bound parameters, the server wraps every query in its own `LIMIT` so
-//! the row cap holds whatever the query says, and each query races a time limit.
+//! Safety comes in layers: a guard that tokenizes as SQLite does admits only one
+//! read-only statement calling allowlisted functions ([`policy`]), values travel as bound
+//! parameters, the server wraps every query in its own `LIMIT` so the row cap holds
+//! whatever the query says, a byte budget bounds each page, and each query races a time
+//! limit. The budget keeps the conversion to JSON and text that follows a query small, so
+//! it stays within the time limit and never holds the runtime's workers for long.
 
+#[cfg(any(test, feature = "testing"))]
+pub mod corpus;
 pub(crate) mod guard;
 mod lexer;
+pub mod policy;
 mod render;
 
 use super::schemas;
 use crate::protocol::{ResourceContents, ToolAnnotations};
-use crate::storage::{SqlDatabase, SqlValue};
+use crate::storage::{SqlDatabase, SqlLimits, SqlValue};
 use crate::toolkit::config::{SqlConfig, SQL_ROW_CAP};
 use crate::util::base64_encode;
 use crate::{
@@ -228,13 +234,9 @@ fn query(db: Arc<dyn SqlDatabase>, config: Arc<SqlConfig>) -> Result<Tool> {
                 Some(cursor) => decode_cursor(cursor, fingerprint)?,
             };
             // The server's own LIMIT, one row past the page to learn whether more exist.
-            // The newline before `)` ends any trailing `--` comment of the query.
-            let wrapped = format!(
-                "SELECT * FROM (\n{}\n) LIMIT {} OFFSET {offset}",
-                lexer::without_trailing_semicolon(&args.query),
-                limit + 1
-            );
-            let run = db.query(&wrapped, &params, limit + 1);
+            let wrapped = policy::paged_query(&args.query, limit + 1, offset);
+            let limits = SqlLimits::rows(limit + 1).with_max_bytes(config.max_result_bytes);
+            let run = db.query(&wrapped, &params, limits);
             let timer = cx.runtime().sleep(config.timeout);
             let mut rows = match future::select(run, timer).await {
                 Either::Left((rows, _)) => rows?,
@@ -248,14 +250,15 @@ fn query(db: Arc<dyn SqlDatabase>, config: Arc<SqlConfig>) -> Result<Tool> {
                     ))
                 }
             };
-            let truncated = rows.rows.len() > limit;
+            let truncated = rows.over_budget || rows.rows.len() > limit;
             rows.rows.truncate(limit);
+            let next_offset = offset + rows.rows.len();
             let output = QueryOutput {
                 row_count: rows.rows.len(),
                 rows: rows.rows.iter().map(|row| row.iter().map(to_json).collect()).collect(),
                 columns: rows.columns,
                 truncated,
-                next_cursor: truncated.then(|| encode_cursor(fingerprint, offset + limit)),
+                next_cursor: truncated.then(|| encode_cursor(fingerprint, next_offset)),
             };
             let text = render::table(&output.columns, &output.rows, truncated);
             let mut result = ToolResult::text(text);
