@@ -43,6 +43,29 @@ describe("edgemcp serve", () => {
   test("sql caps rows and pages", () => withClient(scenarios.sqlCapsRowsAndPages));
   test("sql refuses everything but one read", () => withClient(scenarios.sqlRefusesWhatIsNotOneRead));
   test("sql schema resources", () => withClient(scenarios.sqlSchemaResources));
+  test("sql holds the statement corpus", () => withClient(scenarios.sqlHoldsTheCorpus));
+  test("sql bounds results in bytes", () => withClient(scenarios.sqlBoundsResultsInBytes));
+  test("/health answers within a second while large queries run", async () => {
+    // Two queries that keep SQLite busy for seconds, and a third that returns the most a
+    // page may hold; the server must keep answering everyone else.
+    const slow = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000000) SELECT count(*) FROM n";
+    const big = "SELECT hex(zeroblob(1500000)) AS filler FROM order_items";
+    await withClient(async (c) => {
+      const running = [slow, slow, big].map((query) => scenarios.call(c, "sql_query", { query }));
+      const started = Date.now();
+      let answered = 0;
+      while (Date.now() - started < 3000) {
+        const health = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(1000) });
+        assert.equal(health.status, 200);
+        answered += 1;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      assert.ok(answered >= 5, `${answered} health checks answered`);
+      for (const result of await Promise.all(running)) {
+        assert.ok(result.structuredContent || result.isError, JSON.stringify(result).slice(0, 200));
+      }
+    });
+  });
   test("kv round trip", () => withClient((c) => scenarios.kvRoundTrip(c, "native")));
   test("kv refuses bad input", () => withClient((c) => scenarios.kvRefusesBadInput(c, { minTtl: 1 })));
   test("blob round trip", () => withClient((c) => scenarios.blobRoundTrip(c, "native")));

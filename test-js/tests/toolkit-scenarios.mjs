@@ -1,6 +1,18 @@
 // Toolkit scenarios every host must pass, driven through the official MCP TypeScript SDK
 // client. Each host's test file connects a client and calls these.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+
+/** The SQL statement corpus every host's engine is held to, templates expanded. */
+export function sqlCorpus() {
+  const file = new URL("../../core/tests/corpus/sql-statements.json", import.meta.url);
+  const corpus = JSON.parse(readFileSync(file, "utf8"));
+  const expand = (sql) => sql.replace(/\{\{(.*?)\*(\d+)\}\}/gs, (_, text, times) => text.repeat(Number(times)));
+  return {
+    refused: corpus.refused.map((entry) => ({ ...entry, sql: expand(entry.sql) })),
+    accepted: corpus.accepted.map((entry) => (typeof entry === "string" ? { sql: entry, params: [] } : entry)),
+  };
+}
 
 /** Calls a tool and returns its result, failing on protocol errors. */
 export async function call(client, name, args) {
@@ -123,6 +135,50 @@ export async function sqlRefusesWhatIsNotOneRead(client) {
   const bad = await call(client, "sql_query", { query: "SELECT * FROM no_such_table" });
   assert.equal(bad.isError, true);
   assertToolError(await call(client, "sql_query", { query: "SELECT ?1", params: [{ a: 1 }] }), /params\[0\]/, "object param");
+}
+
+/** Every statement of the corpus: the refused ones refused with a reason, the accepted ones run. */
+export async function sqlHoldsTheCorpus(client) {
+  const { refused, accepted } = sqlCorpus();
+  for (const entry of refused) {
+    assertToolError(await call(client, "sql_query", { query: entry.sql }), /refused/, `[${entry.class}] ${JSON.stringify(entry.sql.slice(0, 80))}`);
+  }
+  for (const entry of accepted) {
+    const result = await call(client, "sql_query", { query: entry.sql, params: entry.params });
+    assert.equal(result.isError, undefined, `${entry.sql}: ${JSON.stringify(result)}`);
+    assert.ok(Array.isArray(result.structuredContent.columns), entry.sql);
+  }
+}
+
+/**
+ * The result budget: values too large for any page are refused with what to change, many
+ * medium rows are paged by bytes with a cursor that resumes exactly, and the server lives on.
+ */
+export async function sqlBoundsResultsInBytes(client) {
+  for (const query of ["SELECT zeroblob(999999999) FROM order_items", "SELECT randomblob(1000000000)"]) {
+    const result = await call(client, "sql_query", { query });
+    assert.equal(result.isError, true, `${query}: ${JSON.stringify(result).slice(0, 300)}`);
+  }
+  // About 1 MB a row against the 4 MiB default budget: a few rows a page.
+  const query = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 12) " +
+    "SELECT i, hex(zeroblob(500000)) AS filler FROM n";
+  const seen = [];
+  let cursor;
+  let pages = 0;
+  do {
+    const page = await call(client, "sql_query", cursor ? { query, cursor } : { query });
+    assert.equal(page.isError, undefined, JSON.stringify(page).slice(0, 300));
+    const rows = page.structuredContent.rows;
+    assert.ok(rows.length >= 1 && rows.length <= 4, `${rows.length} rows of 1 MB on one page`);
+    seen.push(...rows.map((r) => r[0]));
+    cursor = page.structuredContent.next_cursor ?? undefined;
+    assert.equal(page.structuredContent.truncated, cursor !== undefined);
+    pages += 1;
+  } while (cursor);
+  assert.ok(pages >= 3, `${pages} pages`);
+  assert.deepEqual(seen, Array.from({ length: 12 }, (_, i) => i + 1));
+  const after = await call(client, "sql_query", { query: "SELECT count(*) FROM customers" });
+  assert.equal(after.isError, undefined);
 }
 
 export async function sqlSchemaResources(client) {

@@ -38,6 +38,8 @@ test("sql reads the sample store", () => withClient(scenarios.sqlReadsTheSampleS
 test("sql caps rows and pages with cursors", () => withClient(scenarios.sqlCapsRowsAndPages));
 test("sql refuses everything but one read", () => withClient(scenarios.sqlRefusesWhatIsNotOneRead));
 test("sql schema resources", () => withClient(scenarios.sqlSchemaResources));
+test("sql holds the statement corpus on D1", () => withClient(scenarios.sqlHoldsTheCorpus));
+test("sql bounds results in bytes on D1", () => withClient(scenarios.sqlBoundsResultsInBytes));
 test("kv round trip", () => withClient((c) => scenarios.kvRoundTrip(c, "worker")));
 test("kv refuses bad input", () => withClient((c) => scenarios.kvRefusesBadInput(c, { minTtl: 60 })));
 test("blob round trip", () => withClient((c) => scenarios.blobRoundTrip(c, "worker")));
