@@ -19,7 +19,7 @@ use std::path::Path;
 /// statement guard: SQLite's authorizer holds them to the same policy (allowlisted
 /// functions, no engine tables, no pragmas or schema changes, reads only on the read
 /// connection), values are capped at the result budget, and no connection may `ATTACH`
-/// another file. See the `sqlite_policy` module of this crate for the details.
+/// another file. [`authorize`](super::authorize) holds the rules.
 ///
 /// ```no_run
 /// use edgemcp_native::storage::SqliteSql;
