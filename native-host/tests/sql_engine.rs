@@ -12,7 +12,7 @@
 
 mod common;
 
-use common::{count_rows, is_refusal, text_of, SampleStore};
+use common::{build_server, count_rows, is_refusal, text_of, SampleStore};
 use edgemcp::storage::{SqlDatabase, SqlLimits, SqlValue};
 use edgemcp::toolkit::sql_corpus::corpus;
 use edgemcp_native::storage::SqliteSql;
@@ -196,34 +196,17 @@ async fn many_medium_rows_are_paged_by_the_budget() {
 
 #[test]
 fn tenant_isolation_refuses_a_shared_database_unless_told() {
-    let migrations = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../migrations");
     let dir = tempfile::tempdir().unwrap();
+    let api_keys = format!("{}:acme", "a".repeat(64));
     let build = |vars: &[(&str, &str)]| {
-        let args: Vec<String> = [
-            "serve",
-            "--data-dir",
-            dir.path().to_str().unwrap(),
-            "--migrations-dir",
-            migrations.to_str().unwrap(),
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        let mut env: Vec<(String, String)> = vec![
-            ("EDGEMCP_AUTH_MODE".into(), "api_key".into()),
-            (
-                "EDGEMCP_AUTH_API_KEYS".into(),
-                format!("{}:acme", "a".repeat(64)),
-            ),
-            (
-                "EDGEMCP_AUTH_AUDIENCE".into(),
-                "http://127.0.0.1/mcp".into(),
-            ),
-            ("EDGEMCP_AUTH_TENANT_ISOLATION".into(), "true".into()),
+        let mut all = vec![
+            ("EDGEMCP_AUTH_MODE", "api_key"),
+            ("EDGEMCP_AUTH_API_KEYS", api_keys.as_str()),
+            ("EDGEMCP_AUTH_AUDIENCE", "http://127.0.0.1/mcp"),
+            ("EDGEMCP_AUTH_TENANT_ISOLATION", "true"),
         ];
-        env.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        let config = edgemcp_native::config::NativeConfig::parse(&args, env).unwrap();
-        edgemcp_native::build_server(&config)
+        all.extend_from_slice(vars);
+        build_server(dir.path(), &all)
     };
     let Err(refused) = build(&[]) else {
         panic!("a shared database must be refused under tenant isolation");

@@ -23,20 +23,7 @@ impl SampleStore {
     /// A new data folder with the migrations applied, and the server with `vars` set.
     pub fn new(vars: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let migrations = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../migrations");
-        let args: Vec<String> = [
-            "serve",
-            "--data-dir",
-            dir.path().to_str().unwrap(),
-            "--migrations-dir",
-            migrations.to_str().unwrap(),
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        let env = vars.iter().map(|(k, v)| (k.to_string(), v.to_string()));
-        let server =
-            edgemcp_native::build_server(&NativeConfig::parse(&args, env).unwrap()).unwrap();
+        let server = build_server(dir.path(), vars).unwrap();
         SampleStore { dir, server }
     }
 
@@ -49,6 +36,24 @@ impl SampleStore {
     pub async fn sql_query(&self, arguments: Value) -> Value {
         call_tool(&self.server, "sql_query", arguments).await
     }
+}
+
+/// The server `edgemcp serve` builds on the data folder `dir` (applying the migrations)
+/// with the variables `vars` set.
+pub fn build_server(dir: &Path, vars: &[(&str, &str)]) -> edgemcp::Result<Server> {
+    let migrations = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../migrations");
+    let args: Vec<String> = [
+        "serve",
+        "--data-dir",
+        dir.to_str().unwrap(),
+        "--migrations-dir",
+        migrations.to_str().unwrap(),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let env = vars.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+    edgemcp_native::build_server(&NativeConfig::parse(&args, env)?)
 }
 
 /// Calls tool `name` over Streamable HTTP (revision 2025-11-25, no session); the result,

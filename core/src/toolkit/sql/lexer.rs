@@ -170,13 +170,7 @@ pub(crate) fn tokenize(sql: &str) -> Result<Vec<Token<'_>>, LexError> {
         // an error here would be a lexer bug, refused rather than panicking.
         let text = sql
             .get(offset..offset + len)
-            .ok_or(LexError::Unrecognized {
-                character: sql
-                    .get(offset..)
-                    .and_then(|s| s.chars().next())
-                    .unwrap_or('\0'),
-                offset,
-            })?;
+            .ok_or_else(|| Failure::Unrecognized(offset).at(sql))?;
         tokens.push(Token { kind, text, offset });
         offset += len;
     }
