@@ -56,17 +56,35 @@ pub(crate) fn message_of(thrown: &JsValue) -> String {
 
 /// Calls `handler` with `args` and waits for its result if it returned a promise.
 ///
-/// A synchronous throw and a rejected promise both come back as `Err` with the message.
-pub(crate) async fn call(handler: &js_sys::Function, args: &[JsValue]) -> Result<JsValue, String> {
+/// A synchronous throw and a rejected promise both come back as `Err`: an error whose
+/// `expose` is `true` is written for the client and keeps its message; any other is an
+/// internal failure described as `failed` says, which the client sees only by its
+/// correlation id.
+pub(crate) async fn call(
+    handler: &js_sys::Function,
+    args: &[JsValue],
+    failed: impl FnOnce(String) -> String,
+) -> Result<JsValue, Error> {
     let array: js_sys::Array = args.iter().collect();
-    let returned = handler
-        .apply(&JsValue::UNDEFINED, &array)
-        .map_err(|e| message_of(&e))?;
+    let returned = match handler.apply(&JsValue::UNDEFINED, &array) {
+        Ok(returned) => returned,
+        Err(thrown) => return Err(thrown_error(&thrown, failed)),
+    };
     // Promise.resolve adopts any thenable and wraps plain values.
     let settled = js_sys::Promise::resolve(&returned);
     wasm_bindgen_futures::JsFuture::from(settled)
         .await
-        .map_err(|e| message_of(&e))
+        .map_err(|thrown| thrown_error(&thrown, failed))
+}
+
+fn thrown_error(thrown: &JsValue, failed: impl FnOnce(String) -> String) -> Error {
+    let message = message_of(thrown);
+    let exposed = field(thrown, "expose").and_then(|e| e.as_bool()) == Some(true);
+    if exposed {
+        Error::invalid_params(message)
+    } else {
+        Error::internal(failed(message))
+    }
 }
 
 /// `object[key]`, or `None` when it is missing, `undefined` or `null`.

@@ -36,10 +36,9 @@ pub(crate) fn tool_from_js(
         let tool_name = tool_name.clone();
         async move {
             let context = JsValue::from(ToolContext::new(cx));
-            match call(&handler, &[to_js(&args), context]).await {
-                Ok(returned) => tool_result(&returned, &tool_name),
-                Err(message) => Err(Error::internal(message)),
-            }
+            let failed = |message| format!("tool `{tool_name}` threw: {message}");
+            let returned = call(&handler, &[to_js(&args), context], failed).await?;
+            tool_result(&returned, &tool_name)
         }
     });
     if let Some(title) = string_field(definition, "title", &what)? {
@@ -132,10 +131,9 @@ pub(crate) fn resource_from_js(
                     .map(|(k, v)| (k, Value::String(v)))
                     .collect(),
             ));
-            match call(&handler, &[JsValue::from_str(&uri), vars_object]).await {
-                Ok(returned) => resource_contents(&returned, &uri, mime.as_deref()),
-                Err(message) => Err(Error::internal(format!("reading {uri} failed: {message}"))),
-            }
+            let failed = |message| format!("reading {uri} failed: {message}");
+            let returned = call(&handler, &[JsValue::from_str(&uri), vars_object], failed).await?;
+            resource_contents(&returned, &uri, mime.as_deref())
         }
     };
     if uri.contains('{') {
@@ -249,12 +247,9 @@ pub(crate) fn prompt_from_js(
         let prompt_name = prompt_name.clone();
         async move {
             let args = to_js(&serde_json::to_value(args).unwrap_or(Value::Null));
-            match call(&handler, &[args]).await {
-                Ok(returned) => prompt_messages(&returned, &prompt_name),
-                Err(message) => Err(Error::internal(format!(
-                    "prompt `{prompt_name}` failed: {message}"
-                ))),
-            }
+            let failed = |message| format!("prompt `{prompt_name}` failed: {message}");
+            let returned = call(&handler, &[args], failed).await?;
+            prompt_messages(&returned, &prompt_name)
         }
     });
     if let Some(title) = string_field(definition, "title", &what)? {

@@ -40,8 +40,28 @@ export interface ServerOptions {
   title?: string;
   /** Told to the client at initialize: how to use this server's tools. */
   instructions?: string;
-  /** Access control over `handle` (HTTP); off when left out. */
+  /** Access control over `handle` (HTTP) and `handleMessage`; off when left out. */
   auth?: AuthOptions;
+  /**
+   * Receives the server's own log events, such as the detail of a failure that the
+   * client sees only by its correlation id. Default: `console.error` / `console.log`.
+   */
+  logger?: (event: LogEvent) => void;
+}
+
+/** One server log event; never holds a token, a key or a secret. */
+export interface LogEvent {
+  level: "debug" | "info" | "warn" | "error";
+  message: string;
+  /** For failures: the id the client was given. */
+  correlation_id?: string;
+  [field: string]: unknown;
+}
+
+/** Options of `handleMessage(json, options)`. */
+export interface MessageOptions {
+  /** The caller's bearer token; required when the server has `auth`. */
+  token?: string;
 }
 
 /**
@@ -109,7 +129,12 @@ export type ToolOutput =
   | undefined
   | null;
 
-/** A thrown error or a rejected promise becomes an `isError` result with its message. */
+/**
+ * A thrown error or a rejected promise becomes an `isError` result. Its message reaches
+ * the client only when the error has `expose: true` (written for the user); otherwise
+ * the client gets a generic message with a correlation id, and the message goes to the
+ * `logger`.
+ */
 export type ToolHandler = (args: any, ctx: ToolContext) => ToolOutput | Promise<ToolOutput>;
 
 export interface ResourceDefinition {

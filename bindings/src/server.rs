@@ -4,10 +4,10 @@ use crate::auth::auth_from_js;
 use crate::convert::{field, js_error, string_field};
 use crate::fetch::{read_request, write_response};
 use crate::handlers::{prompt_from_js, resource_from_js, tool_from_js, ResourceEntry};
-use edgemcp::auth::Auth;
+use edgemcp::auth::{Auth, Caller};
 use edgemcp::jsonrpc;
 use edgemcp::protocol::ProtocolVersion;
-use edgemcp::runtime::Runtime;
+use edgemcp::runtime::{LogEvent, Logger, Runtime};
 use edgemcp::{Error, Outcome, Prompt, Resource, ResourceTemplate, Server, Tool};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -18,6 +18,9 @@ extern "C" {
     /// `ServerOptions` in the TypeScript declarations.
     #[wasm_bindgen(typescript_type = "ServerOptions")]
     pub type ServerOptions;
+    /// `MessageOptions` in the TypeScript declarations.
+    #[wasm_bindgen(typescript_type = "MessageOptions")]
+    pub type MessageOptions;
     /// `ToolDefinition` in the TypeScript declarations.
     #[wasm_bindgen(typescript_type = "ToolDefinition")]
     pub type ToolDefinition;
@@ -36,6 +39,18 @@ extern "C" {
     /// `PromptHandler` in the TypeScript declarations.
     #[wasm_bindgen(typescript_type = "PromptHandler")]
     pub type PromptHandler;
+}
+
+/// The `logger` option: a function that receives each log event as an object.
+struct JsLogger(js_sys::Function);
+
+impl Logger for JsLogger {
+    fn log(&self, event: &LogEvent<'_>) {
+        if let Ok(object) = js_sys::JSON::parse(&event.to_json().to_string()) {
+            // A logger that throws must not fail the request it reports on.
+            let _ = self.0.call1(&JsValue::UNDEFINED, &object);
+        }
+    }
 }
 
 /// What has been registered, kept so the server can be rebuilt after each registration.
@@ -108,11 +123,11 @@ pub struct McpServer {
 
 #[wasm_bindgen]
 impl McpServer {
-    /// A server with no tools yet: `{ name, version, title?, instructions?, auth? }`.
+    /// A server with no tools yet: `{ name, version, title?, instructions?, auth?, logger? }`.
     ///
     /// # Errors
-    /// Throws when `name` or `version` is missing, or `auth` is not a valid access
-    /// control setting.
+    /// Throws when `name` or `version` is missing, `auth` is not a valid access control
+    /// setting, or `logger` is not a function.
     #[wasm_bindgen(constructor)]
     pub fn new(options: ServerOptions) -> Result<McpServer, JsValue> {
         let options = JsValue::from(options);
@@ -122,7 +137,15 @@ impl McpServer {
                 .map_err(|e| js_error(&e))?
                 .ok_or_else(|| js_error(&Error::invalid_params(format!("{what} need `{key}`"))))
         };
-        let runtime = edgemcp::runtime::web::runtime();
+        let mut runtime = edgemcp::runtime::web::runtime();
+        if let Some(logger) = field(&options, "logger") {
+            let logger = logger.dyn_into::<js_sys::Function>().map_err(|_| {
+                js_error(&Error::invalid_params(format!(
+                    "{what}.logger must be a function that takes one log event"
+                )))
+            })?;
+            runtime = runtime.with_logger(JsLogger(logger));
+        }
         let registry = Registry {
             name: required("name")?,
             version: required("version")?,
@@ -219,13 +242,26 @@ impl McpServer {
 
     /// Answers one JSON-RPC message (or batch) given as text; resolves to the response
     /// text, or `null` for notifications. Malformed JSON gets a JSON-RPC parse error.
+    ///
+    /// `options.token` is the caller's bearer token. A server built with `auth` refuses a
+    /// message without one, or with a token it does not accept, with the JSON-RPC error an
+    /// HTTP request would get in its body.
+    ///
+    /// # Errors
+    /// Rejects when `options.token` is there but not a string.
     #[wasm_bindgen(js_name = handleMessage, unchecked_return_type = "Promise<string | null>")]
-    pub fn handle_message(&self, json: String) -> js_sys::Promise {
+    pub fn handle_message(&self, json: String, options: Option<MessageOptions>) -> js_sys::Promise {
+        let options = options.map_or(JsValue::UNDEFINED, JsValue::from);
         let server = self.server.borrow().clone();
         let session = self.session.clone();
         wasm_bindgen_futures::future_to_promise(async move {
+            let caller = match string_field(&options, "token", "the message options") {
+                Ok(Some(token)) => Caller::bearer(token),
+                Ok(None) => Caller::anonymous(),
+                Err(error) => return Err(js_error(&error)),
+            };
             let outcome = server
-                .handle_incoming(jsonrpc::parse(json.as_bytes()), session.get())
+                .handle_incoming(jsonrpc::parse(json.as_bytes()), session.get(), caller)
                 .await;
             let text = match outcome {
                 Outcome::Accepted => return Ok(JsValue::NULL),

@@ -107,7 +107,7 @@ fn server() -> McpServer {
 }
 
 async fn send(server: &McpServer, message: Value) -> Value {
-    let reply = JsFuture::from(server.handle_message(message.to_string()))
+    let reply = JsFuture::from(server.handle_message(message.to_string(), None))
         .await
         .unwrap();
     serde_json::from_str(&reply.as_string().expect("a request gets a response")).unwrap()
@@ -270,14 +270,15 @@ async fn resources_prompts_and_completion_run_js_handlers() {
 #[wasm_bindgen_test]
 async fn malformed_messages_get_json_rpc_errors() {
     let server = server();
-    let reply = JsFuture::from(server.handle_message("{not json".into()))
+    let reply = JsFuture::from(server.handle_message("{not json".into(), None))
         .await
         .unwrap();
     let reply: Value = serde_json::from_str(&reply.as_string().unwrap()).unwrap();
     assert_eq!(reply["error"]["code"], -32700);
-    let note = JsFuture::from(
-        server.handle_message(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#.into()),
-    )
+    let note = JsFuture::from(server.handle_message(
+        r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#.into(),
+        None,
+    ))
     .await
     .unwrap();
     assert!(note.is_null(), "a notification gets no response");

@@ -68,6 +68,30 @@ impl ErrorKind {
         }
     }
 
+    /// Whether this kind is a failure inside the server or a backend, whose message is for
+    /// the operator: storage, upstream, configuration and internal errors.
+    ///
+    /// Clients get such an error as a generic message with a correlation id, and the full
+    /// text goes to the server's log. Every other kind carries a message written for the
+    /// user (what was wrong with the request, what was not found, which limit was hit),
+    /// which reaches the client as it is.
+    ///
+    /// ```
+    /// use edgemcp::ErrorKind;
+    ///
+    /// assert!(ErrorKind::Storage.is_internal());
+    /// assert!(!ErrorKind::InvalidParams.is_internal());
+    /// ```
+    pub fn is_internal(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::Storage
+                | ErrorKind::Upstream
+                | ErrorKind::ConfigInvalid
+                | ErrorKind::Internal
+        )
+    }
+
     /// A short lowercase name, used in messages and logs.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -259,6 +283,29 @@ mod tests {
         for (kind, code, status) in table {
             assert_eq!(kind.jsonrpc_code(), code, "{kind}");
             assert_eq!(kind.http_status(), status, "{kind}");
+        }
+    }
+
+    #[test]
+    fn only_failures_of_the_server_and_its_backends_are_internal() {
+        let table = [
+            (ErrorKind::Parse, false),
+            (ErrorKind::InvalidRequest, false),
+            (ErrorKind::MethodNotFound, false),
+            (ErrorKind::InvalidParams, false),
+            (ErrorKind::NotFound, false),
+            (ErrorKind::Unauthorized, false),
+            (ErrorKind::Forbidden, false),
+            (ErrorKind::RateLimited, false),
+            (ErrorKind::Unsupported, false),
+            (ErrorKind::Timeout, false),
+            (ErrorKind::Storage, true),
+            (ErrorKind::Upstream, true),
+            (ErrorKind::ConfigInvalid, true),
+            (ErrorKind::Internal, true),
+        ];
+        for (kind, internal) in table {
+            assert_eq!(kind.is_internal(), internal, "{kind}");
         }
     }
 

@@ -145,12 +145,6 @@ impl ErrorObject {
     }
 }
 
-impl From<crate::Error> for ErrorObject {
-    fn from(err: crate::Error) -> Self {
-        ErrorObject::new(err.kind().jsonrpc_code(), err.to_string())
-    }
-}
-
 /// A response to a request: a result or an error.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Response {

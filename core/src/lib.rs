@@ -56,6 +56,7 @@ pub mod http;
 pub mod jsonrpc;
 pub mod prompt;
 pub mod protocol;
+pub mod redact;
 pub mod resource;
 pub mod runtime;
 mod server;
@@ -64,10 +65,12 @@ pub mod tool;
 pub mod toolkit;
 mod util;
 
+pub use auth::Caller;
 pub use error::{Error, ErrorKind, Result};
 pub use prompt::{Prompt, PromptArgument, PromptMessage};
 pub use resource::{Resource, ResourceTemplate};
 pub use server::{
-    Outcome, Reply, RequestContext, Server, ServerBuilder, DEFAULT_PAGE_SIZE, DEFAULT_TOOL_TIMEOUT,
+    Outcome, Reply, RequestContext, Server, ServerBuilder, DEFAULT_PAGE_SIZE, DEFAULT_STATE_TTL,
+    DEFAULT_TOOL_TIMEOUT,
 };
 pub use tool::{Tool, ToolResult};

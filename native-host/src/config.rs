@@ -6,6 +6,7 @@
 //! `EDGEMCP_HOST`.
 
 use crate::storage::S3Settings;
+use edgemcp::redact::variable_for_display;
 use edgemcp::{Error, Result};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -24,13 +25,28 @@ pub enum Command {
     Health,
 }
 
-/// The parsed command line and environment.
-#[derive(Debug, Clone)]
+/// The parsed command line and environment. Its debug output redacts secrets.
+#[derive(Clone)]
 pub struct NativeConfig {
     /// The command.
     pub command: Command,
     /// Variables: the environment, overridden by flags.
     vars: HashMap<String, String>,
+}
+
+impl std::fmt::Debug for NativeConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut vars: Vec<(&str, &str)> = self
+            .vars
+            .iter()
+            .map(|(name, value)| (name.as_str(), variable_for_display(name, value)))
+            .collect();
+        vars.sort_unstable();
+        f.debug_struct("NativeConfig")
+            .field("command", &self.command)
+            .field("vars", &vars)
+            .finish()
+    }
 }
 
 /// The usage text shown by `--help` and after a mistake.

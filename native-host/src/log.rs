@@ -23,6 +23,11 @@ pub fn error(message: &str, fields: &[(&str, Value)]) {
     write("error", message, fields);
 }
 
+/// Logs an event the core sent through its runtime.
+pub fn event(event: &edgemcp::runtime::LogEvent<'_>) {
+    write(event.severity.as_str(), event.message, event.fields);
+}
+
 fn write(level: &str, message: &str, fields: &[(&str, Value)]) {
     let mut line = Map::new();
     let ms = SystemTime::now()

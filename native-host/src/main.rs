@@ -57,7 +57,15 @@ async fn run(config: NativeConfig) -> Result<(), Box<dyn std::error::Error>> {
             );
             serve::run(server, listener).await?;
         }
-        Command::Stdio => stdio::run(server, tokio::io::stdin(), tokio::io::stdout()).await?,
+        Command::Stdio => {
+            if server.auth().is_some() {
+                log::info(
+                    "access control is not applied on stdio: it serves the local user who started it",
+                    &[],
+                );
+            }
+            stdio::run(server, tokio::io::stdin(), tokio::io::stdout()).await?
+        }
         Command::Health => {}
         Command::Lambda => edgemcp_native::lambda::run(server)
             .await

@@ -4,8 +4,12 @@
 //! goes through one writer so lines never interleave. `notifications/cancelled` stops the
 //! request it names. The revision negotiated by `initialize` applies to later requests
 //! that do not carry their own (2026-07-28 requests carry it in `_meta`).
+//!
+//! Every message runs as [`Caller::trusted`]: stdio serves the local user who started the
+//! process, so access control (`EDGEMCP_AUTH_*`) is not applied here.
 
 use crate::log;
+use edgemcp::auth::Caller;
 use edgemcp::jsonrpc::{self, Incoming, Message, RequestId};
 use edgemcp::protocol::{methods, ProtocolVersion};
 use edgemcp::{Outcome, Server};
@@ -64,7 +68,9 @@ where
                         })
                     };
                     let req_id = req.id.clone();
-                    let reply = server.handle_request(req, version, Some(sink)).await;
+                    let reply = server
+                        .handle_request(req, version, Some(sink), Caller::trusted())
+                        .await;
                     // Progress and logs go out before the response that ends them.
                     let _ = forward.await;
                     if let Some(negotiated) = reply.negotiated_version() {
@@ -92,7 +98,10 @@ where
                     }
                 }
             }
-            other => match server.handle_incoming(other, version).await {
+            other => match server
+                .handle_incoming(other, version, Caller::trusted())
+                .await
+            {
                 Outcome::Accepted => {}
                 Outcome::One(reply) => send(&out, &reply.response),
                 Outcome::Batch(responses) => send(&out, &responses),

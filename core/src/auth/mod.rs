@@ -1,9 +1,12 @@
-//! Access control on the HTTP transport: who is calling, what they may call, and how a
-//! client learns where to get a token.
+//! Access control: who is calling, what they may call, and how a client learns where to
+//! get a token.
 //!
 //! - An [`Auth`] on the [`ServerBuilder`](crate::ServerBuilder) turns it on. Every POST to
 //!   the endpoint must then carry `Authorization: Bearer <token>`, which a
 //!   [`TokenVerifier`] turns into an [`Identity`]; tokens in the query string are refused.
+//! - The bare-message entry points ([`Server::handle_message`](crate::Server::handle_message)
+//!   and its siblings) take a [`Caller`]: a token to verify, an identity verified by the
+//!   transport, nobody (refused as HTTP without a token is), or a trusted peer.
 //! - Failures answer as RFC 6750 says: 401 with `WWW-Authenticate: Bearer
 //!   resource_metadata="…"` (and `error="invalid_token"` for a bad token), 403 with
 //!   `error="insufficient_scope", scope="…"` for a tool the caller's scopes do not cover.
@@ -18,11 +21,16 @@
 //! for static keys stored as SHA-256 hashes. [`Auth::from_vars`] builds either from the
 //! `EDGEMCP_AUTH_*` variables every host reads.
 //!
-//! stdio has no access control: it serves the local user who started it.
+//! stdio serves the local user who started it, as a [`Caller::trusted`] peer: access
+//! control is not applied there.
 
 mod api_key;
+mod caller;
 mod config;
 mod jwt;
+
+pub use caller::Caller;
+pub(crate) use caller::{admit, Admitted, Refusal};
 
 pub(crate) use api_key::is_tenant_name;
 pub use api_key::ApiKeys;

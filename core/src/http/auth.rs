@@ -1,11 +1,9 @@
 //! Access control at the transport: bearer tokens, challenges, the RFC 9728 metadata.
 
 use super::{HttpRequest, HttpResponse};
-use crate::auth::Auth;
+use crate::auth::{admit, Admitted, Auth, Caller, Refusal};
 use crate::jsonrpc::{Request, Response};
-use crate::server::Caller;
 use crate::Server;
-use std::sync::Arc;
 
 /// Where RFC 9728 puts the protected-resource metadata.
 const METADATA_PATH: &str = "/.well-known/oauth-protected-resource";
@@ -29,58 +27,34 @@ impl Server {
 
     /// Who sent `req`: `Ok(None)` without access control, the verified identity with it,
     /// or the refusal to send back.
-    pub(super) async fn authenticate(&self, req: &HttpRequest) -> Result<Caller, HttpResponse> {
+    pub(super) async fn authenticate(&self, req: &HttpRequest) -> Result<Admitted, HttpResponse> {
         let Some(auth) = self.auth() else {
             return Ok(None);
         };
-        if query_has_token(&req.path) {
-            return Err(refusal(
-                400,
-                challenge(
-                    auth,
-                    Some(("invalid_request", "send the token in the Authorization header, never in the URL")),
-                    None,
-                ),
-                "Tokens are not accepted in the query string; send `Authorization: Bearer <token>`.",
-            ));
-        }
-        let token = match req.header_value("authorization") {
-            None => {
-                return Err(refusal(
-                    401,
-                    challenge(auth, None, None),
-                    "This server needs `Authorization: Bearer <token>`; its metadata names where to get one.",
-                ))
+        let caller = if query_has_token(&req.path) {
+            Err(Refusal::TokenInQuery)
+        } else {
+            match req.header_value("authorization") {
+                None => Ok(Caller::anonymous()),
+                Some(value) => bearer_token(value)
+                    .map(Caller::bearer)
+                    .ok_or(Refusal::NotBearer),
             }
-            Some(value) => bearer_token(value),
         };
-        let Some(token) = token else {
-            return Err(refusal(
-                401,
-                challenge(
-                    auth,
-                    Some((
-                        "invalid_token",
-                        "the Authorization header must be `Bearer <token>`",
-                    )),
-                    None,
-                ),
-                "The Authorization header must be `Bearer <token>`.",
-            ));
+        let admitted = match caller {
+            Ok(caller) => admit(Some(auth), caller).await,
+            Err(refusal) => Err(refusal),
         };
-        match auth.verifier().verify(token).await {
-            Ok(identity) => Ok(Some(Arc::new(identity))),
-            Err(rejected) => Err(refusal(
-                401,
-                challenge(auth, Some(("invalid_token", rejected.reason())), None),
-                &format!("The token was refused: {}.", rejected.reason()),
-            )),
-        }
+        admitted.map_err(|refusal| refusal_response(auth, &refusal))
     }
 
     /// The 403 for a `tools/call` the caller's scopes do not cover, decided before the
     /// call runs (and before a streamed response would fix the status at 200).
-    pub(super) fn scope_refusal(&self, request: &Request, caller: &Caller) -> Option<HttpResponse> {
+    pub(super) fn scope_refusal(
+        &self,
+        request: &Request,
+        caller: &Admitted,
+    ) -> Option<HttpResponse> {
         let (auth, who) = (self.auth()?, caller.as_ref()?);
         let tool = self.called_tool(request)?;
         if who.has_scopes(&tool.scopes) {
@@ -144,13 +118,16 @@ fn challenge(auth: &Auth, error: Option<(&str, &str)>, scope: Option<&str>) -> S
 }
 
 /// A refusal with its challenge and a JSON-RPC error body that says what to do.
-fn refusal(status: u16, challenge: String, message: &str) -> HttpResponse {
+fn refusal_response(auth: &Auth, refusal: &Refusal) -> HttpResponse {
     let body = Response::error(
         None,
-        crate::jsonrpc::ErrorObject::new(crate::jsonrpc::INVALID_REQUEST, message.to_owned()),
+        crate::jsonrpc::ErrorObject::new(crate::jsonrpc::INVALID_REQUEST, refusal.message()),
     );
-    let mut response = super::handle::json_response(status, &body);
-    response.headers.push(("www-authenticate", challenge));
+    let mut response = super::handle::json_response(refusal.http_status(), &body);
+    response.headers.push((
+        "www-authenticate",
+        challenge(auth, refusal.challenge_error(), None),
+    ));
     response
 }
 

@@ -134,12 +134,8 @@ impl Server {
                 Ok(v) => Some(v),
                 Err(_) => {
                     // The error still names the request it answers.
-                    let id = match &incoming {
-                        Incoming::Single(Ok(Message::Request(request))) => Some(request.id.clone()),
-                        _ => None,
-                    };
                     return reply_response(crate::server::unsupported_version_reply(
-                        id,
+                        crate::server::incoming_id(&incoming),
                         text.trim(),
                     ));
                 }

@@ -1,5 +1,6 @@
 //! The small runtime a host hands to the core: a clock, a timer and random bytes, and
-//! optionally an HTTP client and signature checks (needed only to verify JWTs).
+//! optionally an HTTP client and signature checks (needed only to verify JWTs) and a
+//! logger for the operator.
 //!
 //! The core never reads the system clock, sleeps or spawns on its own: `Instant::now`
 //! panics on `wasm32-unknown-unknown`, and each host (workerd, tokio, a browser) has its
@@ -8,6 +9,7 @@
 
 mod clock;
 mod http_client;
+mod log;
 mod maybe_send;
 mod rng;
 mod signature;
@@ -20,6 +22,7 @@ pub mod web;
 
 pub use clock::Clock;
 pub use http_client::{Fetched, HttpClient};
+pub use log::{LogEvent, Logger, Severity};
 pub use maybe_send::{BoxFuture, BoxStream, MaybeSend, MaybeSync};
 pub use rng::Rng;
 pub use signature::{PublicKey, SignatureAlgorithm, SignatureVerifier};
@@ -61,6 +64,7 @@ pub struct Runtime {
     rng: Arc<dyn Rng>,
     http_client: Option<Arc<dyn HttpClient>>,
     signatures: Option<Arc<dyn SignatureVerifier>>,
+    logger: Option<Arc<dyn Logger>>,
 }
 
 impl Runtime {
@@ -76,6 +80,7 @@ impl Runtime {
             rng: Arc::new(rng),
             http_client: None,
             signatures: None,
+            logger: None,
         }
     }
 
@@ -89,6 +94,25 @@ impl Runtime {
     pub fn with_signature_verifier(mut self, verifier: impl SignatureVerifier + 'static) -> Self {
         self.signatures = Some(Arc::new(verifier));
         self
+    }
+
+    /// Adds the host's logger, which receives the server's own events (such as the detail
+    /// of a failure the client sees only by its correlation id). Without one they are
+    /// dropped.
+    pub fn with_logger(mut self, logger: impl Logger + 'static) -> Self {
+        self.logger = Some(Arc::new(logger));
+        self
+    }
+
+    /// Sends an event to the host's logger, if it gave one.
+    pub fn log(&self, severity: Severity, message: &str, fields: &[(&str, serde_json::Value)]) {
+        if let Some(logger) = &self.logger {
+            logger.log(&LogEvent {
+                severity,
+                message,
+                fields,
+            });
+        }
     }
 
     /// The host's HTTP client, if it gave one.

@@ -2,9 +2,10 @@
 //!
 //! **Requires** the `testing` feature.
 
-use super::{BoxFuture, Clock, Rng, Runtime, Timer};
+use super::{BoxFuture, Clock, LogEvent, Logger, Rng, Runtime, Timer};
+use serde_json::Value;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// A clock that stands still until moved.
@@ -60,6 +61,43 @@ impl Rng for CountingRng {
             *byte = self.0.fetch_add(1, Ordering::SeqCst) as u8;
         }
         Ok(())
+    }
+}
+
+/// A logger that keeps every event, as JSON, for a test to read.
+///
+/// ```
+/// use edgemcp::runtime::{testing::CapturingLogger, Runtime, Severity};
+///
+/// let logs = CapturingLogger::default();
+/// let runtime = Runtime::for_tests(0).with_logger(logs.clone());
+/// runtime.log(Severity::Info, "started", &[]);
+/// assert_eq!(logs.events()[0]["message"], "started");
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct CapturingLogger(Arc<Mutex<Vec<Value>>>);
+
+impl CapturingLogger {
+    /// The events so far, oldest first.
+    pub fn events(&self) -> Vec<Value> {
+        self.0.lock().map(|e| e.clone()).unwrap_or_default()
+    }
+
+    /// Everything logged so far, as text, for checks that something appears nowhere.
+    pub fn text(&self) -> String {
+        self.events()
+            .iter()
+            .map(Value::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+impl Logger for CapturingLogger {
+    fn log(&self, event: &LogEvent<'_>) {
+        if let Ok(mut events) = self.0.lock() {
+            events.push(event.to_json());
+        }
     }
 }
 

@@ -31,6 +31,7 @@ pub struct ServerBuilder {
     templates: Vec<ResourceTemplate>,
     prompts: Vec<Prompt>,
     state_secret: Option<Vec<u8>>,
+    state_ttl: Duration,
     auth: Option<Auth>,
 }
 
@@ -39,6 +40,9 @@ pub const DEFAULT_PAGE_SIZE: usize = 100;
 /// How long a tool call may run unless [`ServerBuilder::tool_timeout`] or
 /// [`Tool::timeout`] says otherwise.
 pub const DEFAULT_TOOL_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a sealed `requestState` stays valid unless [`ServerBuilder::state_ttl`] says
+/// otherwise.
+pub const DEFAULT_STATE_TTL: Duration = Duration::from_secs(300);
 
 impl ServerBuilder {
     pub(crate) fn new(info: Implementation) -> Self {
@@ -53,6 +57,7 @@ impl ServerBuilder {
             resources: Vec::new(),
             templates: Vec::new(),
             state_secret: None,
+            state_ttl: DEFAULT_STATE_TTL,
             auth: None,
             prompts: Vec::new(),
         }
@@ -157,6 +162,10 @@ impl ServerBuilder {
     /// retry that lands on another instance is accepted; without one, each server draws
     /// its own at build and only accepts the states it issued.
     ///
+    /// A sealed state is bound to its method, name and caller and expires after
+    /// [`state_ttl`](Self::state_ttl). It is signed, not encrypted: the client can read
+    /// what it holds (the format is in the README).
+    ///
     /// ```
     /// let builder = edgemcp::Server::builder("demo", "1.0.0")
     ///     .state_secret(b"a shared secret of at least 32 bytes!".to_vec());
@@ -164,6 +173,50 @@ impl ServerBuilder {
     /// ```
     pub fn state_secret(mut self, secret: Vec<u8>) -> Self {
         self.state_secret = Some(secret);
+        self
+    }
+
+    /// Reads the `requestState` settings every host takes from its variables:
+    ///
+    /// | variable | meaning |
+    /// |---|---|
+    /// | `EDGEMCP_STATE_SECRET` | the [`state_secret`](Self::state_secret), at least 32 bytes (a secret; the same on every instance) |
+    /// | `EDGEMCP_STATE_TTL_SECONDS` | the [`state_ttl`](Self::state_ttl) in seconds (default 300) |
+    ///
+    /// # Errors
+    /// A configuration error naming the variable when a value is out of range.
+    pub fn state_from_vars(mut self, get: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        if let Some(secret) = get("EDGEMCP_STATE_SECRET").filter(|s| !s.is_empty()) {
+            if secret.len() < 32 {
+                return Err(Error::config(format!(
+                    "EDGEMCP_STATE_SECRET is {} bytes; use at least 32 random bytes, such as \
+                     the output of `openssl rand -base64 48`.",
+                    secret.len()
+                )));
+            }
+            self.state_secret = Some(secret.into_bytes());
+        }
+        if let Some(ttl) = get("EDGEMCP_STATE_TTL_SECONDS") {
+            let seconds = ttl
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|s| (1..=86_400).contains(s))
+                .ok_or_else(|| {
+                    Error::config(format!(
+                        "EDGEMCP_STATE_TTL_SECONDS must be a number of seconds from 1 to 86400, \
+                         not {ttl:?}."
+                    ))
+                })?;
+            self.state_ttl = Duration::from_secs(seconds);
+        }
+        Ok(self)
+    }
+
+    /// How long a sealed `requestState` is accepted after it was issued (at least a
+    /// second); a retry that comes later must start the call again.
+    pub fn state_ttl(mut self, ttl: Duration) -> Self {
+        self.state_ttl = ttl;
         self
     }
 
@@ -177,6 +230,11 @@ impl ServerBuilder {
     pub fn build(mut self, runtime: Runtime) -> Result<Server> {
         if self.page_size == 0 {
             return Err(Error::config("The page size must be at least 1."));
+        }
+        if self.state_ttl < Duration::from_secs(1) {
+            return Err(Error::config(
+                "The requestState lifetime must be at least a second.",
+            ));
         }
         for tool in &mut self.tools {
             check_tool(tool)?;
@@ -232,6 +290,7 @@ impl ServerBuilder {
                 prompt_index,
                 capabilities,
                 state_key,
+                state_ttl_ms: u64::try_from(self.state_ttl.as_millis()).unwrap_or(u64::MAX),
                 auth: self.auth,
             }),
         })

@@ -1,5 +1,6 @@
 //! What a handler knows about the request it serves, and how it talks back while it runs.
 
+use crate::auth::Admitted;
 use crate::protocol::{methods, LogLevel, ProtocolVersion};
 use crate::runtime::Runtime;
 use futures_channel::mpsc::UnboundedSender;
@@ -24,7 +25,7 @@ struct ContextInner {
     sink: Option<UnboundedSender<Value>>,
     last_progress: Mutex<Option<f64>>,
     round: Round,
-    caller: Caller,
+    caller: Admitted,
 }
 
 /// What a retry of a multi-round request (2026-07-28) brings back, and what the client
@@ -39,9 +40,6 @@ pub(crate) struct Round {
     pub(crate) client_capabilities: Option<Map<String, Value>>,
 }
 
-/// Who is calling, when the transport verified it.
-pub(crate) type Caller = Option<Arc<crate::auth::Identity>>;
-
 impl RequestContext {
     pub(crate) fn new(
         runtime: Runtime,
@@ -50,7 +48,7 @@ impl RequestContext {
         log_level: Option<LogLevel>,
         sink: Option<UnboundedSender<Value>>,
         round: Round,
-        caller: Caller,
+        caller: Admitted,
     ) -> Self {
         let progress_token = meta
             .and_then(|m| m.get("progressToken"))
@@ -80,10 +78,16 @@ impl RequestContext {
         self.inner.version
     }
 
-    /// The verified caller, when the server has access control and the request came over
-    /// HTTP with a valid token; `None` otherwise (no access control, or stdio).
+    /// The verified caller, when the server has access control and the transport brought a
+    /// valid token (or an identity it verified); `None` when access control does not apply
+    /// (no [`Auth`](crate::auth::Auth), or a trusted transport such as stdio).
     pub fn identity(&self) -> Option<&crate::auth::Identity> {
         self.inner.caller.as_deref()
+    }
+
+    /// The caller as admitted, for sealing state to it.
+    pub(crate) fn admitted(&self) -> Admitted {
+        self.inner.caller.clone()
     }
 
     /// The client's answer to the input request `key` of an earlier round

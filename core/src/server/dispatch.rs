@@ -1,9 +1,11 @@
 //! Method routing: one parsed message in, at most one response out.
 
-use super::context::{Caller, Round};
+use super::context::Round;
 use super::input::check_client_capabilities;
+use super::report::During;
 use super::resolve::resolve_version;
 use super::{RequestContext, Server};
+use crate::auth::{admit, Admitted, Caller, Refusal};
 use crate::jsonrpc::{
     describe, ErrorObject, Incoming, Message, Request, RequestId, Response, INVALID_PARAMS,
     INVALID_REQUEST,
@@ -54,37 +56,55 @@ pub enum Outcome {
     Batch(Vec<Response>),
 }
 
-/// A failed request: the error object and its HTTP status.
+/// A failed request.
 #[derive(Debug)]
-pub(crate) struct Failure {
-    error: ErrorObject,
-    status: u16,
+pub(crate) enum Failure {
+    /// An error the client may read as it is, and its HTTP status.
+    Refused { error: ErrorObject, status: u16 },
+    /// An internal failure: the client gets a generic message, the log the detail
+    /// (see [`Server::client_error`]).
+    Internal(Error),
 }
 
 impl Failure {
     pub(crate) fn bad_request(error: ErrorObject) -> Self {
-        Failure { error, status: 400 }
+        Failure::Refused { error, status: 400 }
     }
 
     fn rpc(error: ErrorObject) -> Self {
-        Failure { error, status: 200 }
+        Failure::Refused { error, status: 200 }
     }
 
     pub(super) fn invalid_params(message: impl Into<String>) -> Self {
         Failure::rpc(ErrorObject::new(INVALID_PARAMS, message))
     }
 
+    /// The reply; an internal failure that was not reported yet says only its kind.
     pub(crate) fn into_reply(self, id: Option<RequestId>) -> Reply {
+        let (error, http_status) = match self {
+            Failure::Refused { error, status } => (error, status),
+            Failure::Internal(err) => (
+                ErrorObject::new(
+                    err.kind().jsonrpc_code(),
+                    format!("The server failed ({}).", err.kind()),
+                ),
+                200,
+            ),
+        };
         Reply {
-            response: Response::error(id, self.error),
-            http_status: self.status,
+            response: Response::error(id, error),
+            http_status,
         }
     }
 }
 
 impl From<Error> for Failure {
     fn from(err: Error) -> Self {
-        Failure::rpc(ErrorObject::from(err))
+        if err.kind().is_internal() {
+            Failure::Internal(err)
+        } else {
+            Failure::rpc(ErrorObject::new(err.kind().jsonrpc_code(), err.to_string()))
+        }
     }
 }
 
@@ -92,25 +112,31 @@ pub(super) type Params = Map<String, Value>;
 type Sink = Option<UnboundedSender<Value>>;
 
 impl Server {
-    /// Handles a parsed body: one message or a batch.
+    /// Handles a parsed body, one message or a batch, from `caller`.
     ///
     /// `transport` is the revision the transport already knows (the HTTP
     /// `MCP-Protocol-Version` header, the revision negotiated on stdio), if any. A batch is
-    /// refused with `-32600` unless that revision allows batches.
+    /// refused with `-32600` unless that revision allows batches. A caller the server's
+    /// access control refuses gets the refusal an HTTP request would, with `http_status`
+    /// 401 (see [`Caller`]).
     pub async fn handle_incoming(
         &self,
         incoming: Incoming,
         transport: Option<ProtocolVersion>,
+        caller: Caller,
     ) -> Outcome {
-        self.incoming_as(incoming, transport, None).await
+        match admit(self.auth(), caller).await {
+            Ok(admitted) => self.incoming_as(incoming, transport, admitted).await,
+            Err(refusal) => Outcome::One(refused(incoming_id(&incoming), &refusal)),
+        }
     }
 
-    /// [`handle_incoming`](Server::handle_incoming) for a caller the transport verified.
+    /// [`handle_incoming`](Server::handle_incoming) for a caller already admitted.
     pub(crate) async fn incoming_as(
         &self,
         incoming: Incoming,
         transport: Option<ProtocolVersion>,
-        caller: Caller,
+        caller: Admitted,
     ) -> Outcome {
         match incoming {
             Incoming::Single(Err(response)) => Outcome::One(Reply {
@@ -166,7 +192,8 @@ impl Server {
         }
     }
 
-    /// Handles one message. Notifications and client responses get `None`.
+    /// Handles one message from `caller`. Notifications and client responses get `None`,
+    /// unless access control refuses the caller: the refusal always gets a reply.
     ///
     /// `sink`, when given, receives progress and log notifications while the request runs;
     /// a transport that cannot carry them passes `None`.
@@ -175,8 +202,16 @@ impl Server {
         message: Message,
         transport: Option<ProtocolVersion>,
         sink: Option<UnboundedSender<Value>>,
+        caller: Caller,
     ) -> Option<Reply> {
-        self.message_as(message, transport, sink, None).await
+        let id = match &message {
+            Message::Request(req) => Some(req.id.clone()),
+            _ => None,
+        };
+        match admit(self.auth(), caller).await {
+            Ok(admitted) => self.message_as(message, transport, sink, admitted).await,
+            Err(refusal) => Some(refused(id, &refusal)),
+        }
     }
 
     async fn message_as(
@@ -184,7 +219,7 @@ impl Server {
         message: Message,
         transport: Option<ProtocolVersion>,
         sink: Option<UnboundedSender<Value>>,
-        caller: Caller,
+        caller: Admitted,
     ) -> Option<Reply> {
         match message {
             Message::Request(req) => Some(self.request_as(req, transport, sink, caller).await),
@@ -194,14 +229,19 @@ impl Server {
         }
     }
 
-    /// Handles one request whose revision is not yet known.
+    /// Handles one request from `caller` whose revision is not yet known. A caller that
+    /// access control refuses gets the refusal (see [`Caller`]).
     pub async fn handle_request(
         &self,
         req: Request,
         transport: Option<ProtocolVersion>,
         sink: Sink,
+        caller: Caller,
     ) -> Reply {
-        self.request_as(req, transport, sink, None).await
+        match admit(self.auth(), caller).await {
+            Ok(admitted) => self.request_as(req, transport, sink, admitted).await,
+            Err(refusal) => refused(Some(req.id), &refusal),
+        }
     }
 
     async fn request_as(
@@ -209,7 +249,7 @@ impl Server {
         req: Request,
         transport: Option<ProtocolVersion>,
         sink: Sink,
-        caller: Caller,
+        caller: Admitted,
     ) -> Reply {
         match resolve_version(&req, transport) {
             Ok(version) => self.dispatch(req, version, sink, caller).await,
@@ -223,14 +263,26 @@ impl Server {
         req: Request,
         version: ProtocolVersion,
         sink: Sink,
-        caller: Caller,
+        caller: Admitted,
     ) -> Reply {
         let Request { id, method, params } = req;
+        // Kept for the log line, should the request fail inside the server.
+        let target = ["name", "uri"]
+            .iter()
+            .find_map(|key| params.get(*key).and_then(Value::as_str))
+            .map(str::to_owned);
         match self.call(&method, params, version, sink, caller).await {
             Ok(result) => Reply {
                 response: Response::result(id, self.finish(result, &method, version)),
                 http_status: 200,
             },
+            Err(Failure::Internal(err)) => {
+                let during = During {
+                    method: &method,
+                    target: target.as_deref(),
+                };
+                Failure::rpc(self.client_error(&err, during)).into_reply(Some(id))
+            }
             Err(failure) => failure.into_reply(Some(id)),
         }
     }
@@ -241,7 +293,7 @@ impl Server {
         params: Params,
         version: ProtocolVersion,
         sink: Sink,
-        caller: Caller,
+        caller: Admitted,
     ) -> Result<Params, Failure> {
         let inner = &self.inner;
         let stateless = version.is_stateless();
@@ -308,7 +360,7 @@ impl Server {
             methods::COMPLETION_COMPLETE if offered("completions") => self.complete(&params),
             _ => {
                 let status = if stateless { 404 } else { 200 };
-                Err(Failure {
+                Err(Failure::Refused {
                     error: ErrorObject::new(
                         crate::jsonrpc::METHOD_NOT_FOUND,
                         format!("Method not found: {method} is not offered by this server in protocol version {version}."),
@@ -325,7 +377,7 @@ impl Server {
         params: &Params,
         version: ProtocolVersion,
         sink: Sink,
-        caller: Caller,
+        caller: Admitted,
     ) -> Result<RequestContext, Failure> {
         let meta = params.get("_meta").and_then(Value::as_object);
         let log_level = match meta.and_then(|m| m.get(META_LOG_LEVEL)) {
@@ -338,7 +390,7 @@ impl Server {
             })?),
         };
         let round = if version.is_stateless() {
-            self.round(method, params, meta)?
+            self.round(method, params, meta, &caller)?
         } else {
             Round::default()
         };
@@ -470,17 +522,24 @@ impl Server {
         let limit = tool.timeout.unwrap_or(self.inner.tool_timeout);
         let sleep = cx.runtime().sleep(limit);
         let version = cx.protocol_version();
+        let caller = cx.admitted();
         let call = tool.handler.call(args, cx);
         let mut result = match future::select(call, sleep).await {
             Either::Left((Ok(result), _)) => result,
-            Either::Left((Err(err), _)) => ToolResult::error(err.to_string()),
+            Either::Left((Err(err), _)) => {
+                let during = During {
+                    method: methods::TOOLS_CALL,
+                    target: Some(&name),
+                };
+                ToolResult::error(self.client_message(&err, during))
+            }
             Either::Right(((), _)) => ToolResult::error(format!(
                 "Tool `{name}` did not finish within {} ms and was stopped; try a smaller request.",
                 limit.as_millis()
             )),
         };
         if let Some(input) = result.input_required.take() {
-            return Ok(self.input_required(input, &name, version));
+            return Ok(self.input_required(input, &name, version, &caller));
         }
         Ok(as_params(result.into_value(structured)))
     }
@@ -574,10 +633,12 @@ impl Server {
                 missing.name
             )));
         }
+        let caller = cx.admitted();
         let messages = match prompt.handler.render(args, cx).await? {
             PromptReply::Messages(messages) => messages,
             PromptReply::InputRequired(input) if version.is_stateless() && !input.is_empty() => {
-                return Ok(self.seal_input(input, methods::PROMPTS_GET, name));
+                let binding = super::state::Binding::new(methods::PROMPTS_GET, name, &caller);
+                return Ok(self.seal_input(input, &binding));
             }
             PromptReply::InputRequired(_) => {
                 return Err(Failure::invalid_params(format!(
@@ -699,10 +760,27 @@ pub(super) fn as_params(value: Value) -> Params {
     }
 }
 
+/// The reply to a caller access control refused: the error an HTTP request gets in its
+/// body, and the status that goes with it.
+fn refused(id: Option<RequestId>, refusal: &Refusal) -> Reply {
+    Reply {
+        response: Response::error(id, ErrorObject::new(INVALID_REQUEST, refusal.message())),
+        http_status: refusal.http_status(),
+    }
+}
+
+/// The id of a single request, for replies that answer it before it is handled.
+pub(crate) fn incoming_id(incoming: &Incoming) -> Option<RequestId> {
+    match incoming {
+        Incoming::Single(Ok(Message::Request(req))) => Some(req.id.clone()),
+        _ => None,
+    }
+}
+
 /// The 403 for a caller whose token lacks a scope `tool` requires; `data.requiredScopes`
 /// lets the HTTP transport name them in its `WWW-Authenticate` challenge.
 pub(crate) fn insufficient_scope(tool: &crate::tool::Tool) -> Failure {
-    Failure {
+    Failure::Refused {
         error: ErrorObject::new(
             INVALID_REQUEST,
             format!(

@@ -3,8 +3,9 @@
 
 use super::context::Round;
 use super::dispatch::{as_params, Failure, Params};
-use super::state;
+use super::state::{self, Binding};
 use super::Server;
+use crate::auth::Admitted;
 use crate::jsonrpc::{describe, ErrorObject};
 use crate::protocol::{codes, methods, ProtocolVersion, META_CLIENT_CAPABILITIES};
 use crate::tool::{InputRequired, Tool, ToolResult};
@@ -12,12 +13,13 @@ use serde_json::{json, Map, Value};
 
 impl Server {
     /// Reads what a retry of a multi-round request brings: the client's answers and the
-    /// sealed state, which must open for this method and name.
+    /// sealed state, which must open for this method, name and caller.
     pub(super) fn round(
         &self,
         method: &str,
         params: &Params,
         meta: Option<&Params>,
+        caller: &Admitted,
     ) -> Result<Round, Failure> {
         let responses = match params.get("inputResponses") {
             None | Some(Value::Null) => Map::new(),
@@ -36,12 +38,13 @@ impl Server {
         let state = match params.get("requestState") {
             None | Some(Value::Null) => None,
             Some(Value::String(sealed)) => Some(
-                state::open(&self.inner.state_key, method, name, sealed).ok_or_else(|| {
-                    Failure::invalid_params(
-                        "requestState integrity check failed: send back the requestState of the \
-                         last input_required result unchanged, or start the call again without one.",
-                    )
-                })?,
+                state::open(
+                    &self.inner.state_key,
+                    &Binding::new(method, name, caller),
+                    sealed,
+                    self.inner.runtime.now_unix_ms(),
+                )
+                .map_err(|why| Failure::invalid_params(why.message()))?,
             ),
             Some(other) => {
                 return Err(Failure::invalid_params(format!(
@@ -68,9 +71,10 @@ impl Server {
         input: InputRequired,
         name: &str,
         version: ProtocolVersion,
+        caller: &Admitted,
     ) -> Params {
         if version.is_stateless() && !input.is_empty() {
-            return self.seal_input(input, methods::TOOLS_CALL, name);
+            return self.seal_input(input, &Binding::new(methods::TOOLS_CALL, name, caller));
         }
         let why = if input.is_empty() {
             format!("`{name}` asked for input but named none; this is a bug in the server.")
@@ -83,15 +87,17 @@ impl Server {
         as_params(ToolResult::error(why).into_value(version.has_structured_output()))
     }
 
-    /// An `input_required` result, its state sealed for `method` on `name`.
-    pub(super) fn seal_input(&self, input: InputRequired, method: &str, name: &str) -> Params {
+    /// An `input_required` result, its state sealed for `binding`.
+    pub(super) fn seal_input(&self, input: InputRequired, binding: &Binding<'_>) -> Params {
         let mut out = Map::new();
         out.insert("resultType".into(), json!("input_required"));
         if !input.requests.is_empty() {
             out.insert("inputRequests".into(), Value::Object(input.requests));
         }
         if let Some(kept) = input.state {
-            let sealed = state::seal(&self.inner.state_key, method, name, &kept);
+            let inner = &self.inner;
+            let now = inner.runtime.now_unix_ms();
+            let sealed = state::seal(&inner.state_key, binding, &kept, now, inner.state_ttl_ms);
             out.insert("requestState".into(), Value::String(sealed));
         }
         out

@@ -5,13 +5,13 @@ mod context;
 mod dispatch;
 mod input;
 mod listing;
+mod report;
 mod resolve;
 mod state;
 
-pub use builder::{ServerBuilder, DEFAULT_PAGE_SIZE, DEFAULT_TOOL_TIMEOUT};
-pub(crate) use context::Caller;
+pub use builder::{ServerBuilder, DEFAULT_PAGE_SIZE, DEFAULT_STATE_TTL, DEFAULT_TOOL_TIMEOUT};
 pub use context::RequestContext;
-pub(crate) use dispatch::insufficient_scope;
+pub(crate) use dispatch::{incoming_id, insufficient_scope};
 pub use dispatch::{Outcome, Reply};
 
 use crate::http::HttpConfig;
@@ -71,6 +71,8 @@ pub(crate) struct ServerInner {
     pub(crate) capabilities: Value,
     /// Seals the `requestState` of multi-round requests.
     pub(crate) state_key: Vec<u8>,
+    /// How long a sealed `requestState` stays valid.
+    pub(crate) state_ttl_ms: u64,
     /// Access control on the HTTP transport, if on.
     pub(crate) auth: Option<crate::auth::Auth>,
 }

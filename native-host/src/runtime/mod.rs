@@ -1,10 +1,11 @@
 //! The runtime the native host gives the core: the system clock, tokio's timer, the
-//! operating system's random source, an HTTPS client and aws-lc-rs signature checks.
+//! operating system's random source, an HTTPS client, aws-lc-rs signature checks and
+//! the JSON log lines of [`crate::log`].
 
 mod http_client;
 mod signatures;
 
-use edgemcp::runtime::{BoxFuture, Clock, Rng, Runtime, Timer};
+use edgemcp::runtime::{BoxFuture, Clock, LogEvent, Logger, Rng, Runtime, Timer};
 use edgemcp::{Error, ErrorKind};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -40,6 +41,14 @@ impl Rng for OsRng {
     }
 }
 
+struct JsonLines;
+
+impl Logger for JsonLines {
+    fn log(&self, event: &LogEvent<'_>) {
+        crate::log::event(event);
+    }
+}
+
 /// The runtime of this host. Must be used inside a tokio runtime (the timer needs one).
 ///
 /// # Errors
@@ -47,5 +56,6 @@ impl Rng for OsRng {
 pub fn runtime() -> edgemcp::Result<Runtime> {
     Ok(Runtime::new(SystemClock, TokioTimer, OsRng)
         .with_http_client(http_client::ReqwestClient::new()?)
-        .with_signature_verifier(signatures::AwsLcSignatures))
+        .with_signature_verifier(signatures::AwsLcSignatures)
+        .with_logger(JsonLines))
 }

@@ -1,6 +1,7 @@
 //! [`S3Blobs`]: the object store in an S3-compatible bucket (S3, R2, GCS, MinIO).
 
 use super::{decode_cursor, encode_cursor};
+use edgemcp::redact::REDACTED;
 use edgemcp::runtime::BoxFuture;
 use edgemcp::storage::{BlobCapability, BlobList, BlobMeta, BlobObject, BlobPut, BlobStore};
 use edgemcp::{Error, Result};
@@ -25,7 +26,7 @@ const MAX_OBJECT_BYTES: u64 = 5 * 1024 * 1024 * 1024;
 /// `AWS_SECRET_ACCESS_KEY` (and `AWS_SESSION_TOKEN`), then the container or instance
 /// role.
 #[non_exhaustive]
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct S3Settings {
     /// The bucket name.
     pub bucket: String,
@@ -41,6 +42,22 @@ pub struct S3Settings {
     pub secret_access_key: Option<String>,
     /// Allows an `http://` endpoint (a local test server); off by default.
     pub allow_http: bool,
+}
+
+impl std::fmt::Debug for S3Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Settings")
+            .field("bucket", &self.bucket)
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("access_key_id", &self.access_key_id)
+            .field(
+                "secret_access_key",
+                &self.secret_access_key.as_ref().map(|_| REDACTED),
+            )
+            .field("allow_http", &self.allow_http)
+            .finish()
+    }
 }
 
 impl S3Settings {

@@ -1,6 +1,6 @@
 //! The runtime of JavaScript hosts: `Date.now()`, `setTimeout`,
-//! `crypto.getRandomValues`, `fetch` and `crypto.subtle`, found on `globalThis` in
-//! workerd, browsers, service workers, Node 18+, Deno and Bun.
+//! `crypto.getRandomValues`, `fetch`, `crypto.subtle` and `console`, found on
+//! `globalThis` in workerd, browsers, service workers, Node 18+, Deno and Bun.
 //!
 //! **Requires** the `web` feature, on `wasm32` only.
 //!
@@ -12,16 +12,39 @@
 mod fetch;
 mod subtle;
 
-use super::{BoxFuture, Clock, Rng, Runtime, Timer};
+use super::{BoxFuture, Clock, LogEvent, Logger, Rng, Runtime, Severity, Timer};
 use crate::{Error, ErrorKind};
 use std::time::Duration;
 use wasm_bindgen::{JsCast, JsValue};
 
-/// The runtime of this JavaScript host.
+/// The runtime of this JavaScript host. Log events go to `console` as objects (Workers
+/// Logs indexes their fields); replace the logger with [`Runtime::with_logger`].
 pub fn runtime() -> Runtime {
     Runtime::new(DateClock, TimeoutTimer, WebCryptoRng)
         .with_http_client(fetch::GlobalFetch)
         .with_signature_verifier(subtle::SubtleSignatures)
+        .with_logger(ConsoleLogger)
+}
+
+struct ConsoleLogger;
+
+impl Logger for ConsoleLogger {
+    fn log(&self, event: &LogEvent<'_>) {
+        let Some(console) = property(&js_sys::global(), "console") else {
+            return;
+        };
+        let name = match event.severity {
+            Severity::Error => "error",
+            Severity::Warn => "warn",
+            Severity::Info | Severity::Debug => "log",
+        };
+        if let (Some(print), Ok(object)) = (
+            method(&console, name),
+            js_sys::JSON::parse(&event.to_json().to_string()),
+        ) {
+            let _ = print.call1(&console, &object);
+        }
+    }
 }
 
 struct DateClock;
