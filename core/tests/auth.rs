@@ -12,6 +12,8 @@ scenarios!(
     the_toolkits_need_read_and_write_scopes,
     tenants_are_confined_to_their_own_keys,
     without_auth_nothing_changes,
+    every_bare_entry_point_needs_a_caller,
+    sealed_state_opens_only_for_its_caller_before_it_expires,
 );
 
 mod scenarios {
@@ -19,7 +21,7 @@ mod scenarios {
     use edgemcp::auth::{ApiKeys, Auth};
     use edgemcp::http::HttpRequest;
     use edgemcp::runtime::Runtime;
-    use edgemcp::{Server, Tool, ToolResult};
+    use edgemcp::{Outcome, Server, Tool, ToolResult};
     use serde_json::json;
 
     /// SHA-256 of "secret-key".
@@ -95,7 +97,7 @@ mod scenarios {
 
     pub(crate) async fn missing_bad_and_misplaced_tokens_are_refused_with_challenges() {
         let server = server(&["mcp:read"]);
-        let missing = send(&server, raw_post(&list(), &[])).await;
+        let missing = post_both(&server, &list(), &[]).await;
         assert_eq!(missing.status, 401);
         assert_eq!(
             missing.header("www-authenticate"),
@@ -103,7 +105,7 @@ mod scenarios {
         );
 
         for bad in ["Bearer wrong-key", "Basic c2VjcmV0LWtleQ==", "Bearer "] {
-            let refused = send(&server, raw_post(&list(), &[("authorization", bad)])).await;
+            let refused = post_both(&server, &list(), &[("authorization", bad)]).await;
             assert_eq!(refused.status, 401, "{bad}");
             let challenge = refused.header("www-authenticate").unwrap();
             assert!(
@@ -126,7 +128,7 @@ mod scenarios {
             .unwrap()
             .contains("error=\"invalid_request\""));
 
-        let ok = send(&server, raw_post(&list(), &[BEARER])).await;
+        let ok = post_both(&server, &list(), &[BEARER]).await;
         assert_eq!(ok.status, 200);
     }
 
@@ -141,7 +143,7 @@ mod scenarios {
 
     pub(crate) async fn scopes_decide_what_a_caller_sees_and_calls() {
         let reader = server(&["mcp:read"]);
-        let listed = send(&reader, raw_post(&list(), &[BEARER])).await;
+        let listed = post_both(&reader, &list(), &[BEARER]).await;
         let seen = names(&listed);
         assert!(seen.contains(&"whoami".to_owned()));
         assert!(
@@ -149,10 +151,10 @@ mod scenarios {
             "a tool the caller cannot call is hidden: {seen:?}"
         );
 
-        let who = send(&reader, raw_post(&call("whoami"), &[BEARER])).await;
+        let who = post_both(&reader, &call("whoami"), &[BEARER]).await;
         assert_eq!(who.result()["content"][0]["text"], "api-key:85dbe15d");
 
-        let refused = send(&reader, raw_post(&call("change"), &[BEARER])).await;
+        let refused = post_both(&reader, &call("change"), &[BEARER]).await;
         assert_eq!(refused.status, 403);
         assert_eq!(refused.response()["id"], 9);
         let challenge = refused.header("www-authenticate").unwrap();
@@ -166,16 +168,15 @@ mod scenarios {
         let streamed = json!({"jsonrpc": "2.0", "id": 4, "method": "tools/call",
             "params": {"name": "change", "arguments": {}, "_meta": {"progressToken": 1}}});
         assert_eq!(
-            send(&reader, raw_post(&streamed.to_string(), &[BEARER]))
+            post_both(&reader, &streamed.to_string(), &[BEARER])
                 .await
                 .status,
             403
         );
 
         let writer = server(&["mcp:read", "mcp:write"]);
-        assert!(names(&send(&writer, raw_post(&list(), &[BEARER])).await)
-            .contains(&"change".to_owned()));
-        let changed = send(&writer, raw_post(&call("change"), &[BEARER])).await;
+        assert!(names(&post_both(&writer, &list(), &[BEARER]).await).contains(&"change".to_owned()));
+        let changed = post_both(&writer, &call("change"), &[BEARER]).await;
         assert_eq!(changed.result()["content"][0]["text"], "changed");
     }
 
@@ -195,7 +196,7 @@ mod scenarios {
             .unwrap()
             .build(runtime)
             .unwrap();
-        let mut seen = names(&send(&server, raw_post(&list(), &[BEARER])).await);
+        let mut seen = names(&post_both(&server, &list(), &[BEARER]).await);
         seen.sort();
         assert_eq!(
             seen,
@@ -204,9 +205,7 @@ mod scenarios {
         let put = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
             "params": {"name": "kv_put", "arguments": {"key": "k", "value": "v"}}});
         assert_eq!(
-            send(&server, raw_post(&put.to_string(), &[BEARER]))
-                .await
-                .status,
+            post_both(&server, &put.to_string(), &[BEARER]).await.status,
             403
         );
     }
@@ -266,9 +265,10 @@ mod scenarios {
             "stored under the tenant's prefix"
         );
 
-        let theirs = send(
+        let theirs = post_both(
             &server,
-            raw_post(&call("kv_get", json!({"key": "plan"})), &[globex, V]),
+            &call("kv_get", json!({"key": "plan"})),
+            &[globex, V],
         )
         .await;
         assert_eq!(
@@ -277,13 +277,9 @@ mod scenarios {
             "{}",
             theirs.response()
         );
-        let mine = send(
-            &server,
-            raw_post(&call("kv_get", json!({"key": "plan"})), &[acme, V]),
-        )
-        .await;
+        let mine = post_both(&server, &call("kv_get", json!({"key": "plan"})), &[acme, V]).await;
         assert_eq!(mine.result()["structuredContent"]["value"], "acme's");
-        let listed = send(&server, raw_post(&call("kv_list", json!({})), &[globex, V])).await;
+        let listed = post_both(&server, &call("kv_list", json!({})), &[globex, V]).await;
         assert_eq!(listed.result()["structuredContent"]["keys"], json!([]));
 
         send(
@@ -294,16 +290,12 @@ mod scenarios {
             ),
         )
         .await;
-        let objects = send(&server, raw_post(&call("blob_list", json!({})), &[acme, V])).await;
+        let objects = post_both(&server, &call("blob_list", json!({})), &[acme, V]).await;
         assert_eq!(
             objects.result()["structuredContent"]["objects"][0]["key"],
             "a.txt"
         );
-        let none = send(
-            &server,
-            raw_post(&call("blob_list", json!({})), &[globex, V]),
-        )
-        .await;
+        let none = post_both(&server, &call("blob_list", json!({})), &[globex, V]).await;
         assert_eq!(none.result()["structuredContent"]["objects"], json!([]));
 
         // A key with no tenant gets no shared space.
@@ -319,9 +311,10 @@ mod scenarios {
             .unwrap()
             .build(runtime)
             .unwrap();
-        let refused = send(
+        let refused = post_both(
             &untenanted,
-            raw_post(&call("kv_get", json!({"key": "plan"})), &[acme, V]),
+            &call("kv_get", json!({"key": "plan"})),
+            &[acme, V],
         )
         .await;
         assert_eq!(refused.result()["isError"], true);
@@ -335,10 +328,232 @@ mod scenarios {
         kv.get(key).await.unwrap().is_some()
     }
 
+    /// `handle_message` and `handle_request` refuse as `handle_incoming` and HTTP do; a
+    /// trusted peer skips access control, and a verified identity keeps its scopes.
+    pub(crate) async fn every_bare_entry_point_needs_a_caller() {
+        use edgemcp::auth::Identity;
+        use edgemcp::jsonrpc::{parse, Incoming, Message};
+        use edgemcp::Caller;
+        let server = server(&["mcp:read"]);
+        let message = |body: &str| match parse(body.as_bytes()) {
+            Incoming::Single(Ok(message)) => message,
+            _ => unreachable!(),
+        };
+        let request = |body: &str| match message(body) {
+            Message::Request(request) => request,
+            _ => unreachable!(),
+        };
+        let text = |reply: &edgemcp::Reply| serde_json::to_value(&reply.response).unwrap();
+
+        let refused = server
+            .handle_message(message(&call("whoami")), None, None, Caller::anonymous())
+            .await
+            .unwrap();
+        assert_eq!(refused.http_status, 401);
+        assert_eq!(text(&refused)["id"], 9, "the refusal answers the request");
+        assert!(text(&refused)["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Authorization: Bearer"));
+        let refused = server
+            .handle_request(
+                request(&call("whoami")),
+                None,
+                None,
+                Caller::bearer("wrong"),
+            )
+            .await;
+        assert_eq!(refused.http_status, 401);
+        // A notification from a refused caller is answered too, as HTTP answers it.
+        let note = r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#;
+        let refused = server
+            .handle_message(message(note), None, None, Caller::anonymous())
+            .await
+            .expect("a refusal");
+        assert_eq!(refused.http_status, 401);
+        // A batch is refused as a whole.
+        let batch = format!("[{},{}]", call("whoami"), list());
+        match server
+            .handle_incoming(parse(batch.as_bytes()), None, Caller::anonymous())
+            .await
+        {
+            Outcome::One(reply) => assert_eq!(reply.http_status, 401),
+            other => panic!("{other:?}"),
+        }
+
+        let who = server
+            .handle_request(
+                request(&call("whoami")),
+                None,
+                None,
+                Caller::bearer("secret-key"),
+            )
+            .await;
+        assert_eq!(
+            text(&who)["result"]["content"][0]["text"],
+            "api-key:85dbe15d"
+        );
+
+        // stdio's way: no checks, and no identity.
+        let trusted = server
+            .handle_request(request(&call("change")), None, None, Caller::trusted())
+            .await;
+        assert_eq!(text(&trusted)["result"]["content"][0]["text"], "changed");
+
+        // An identity the transport verified: its scopes decide.
+        let reader = Identity::new("gateway-user").with_scopes(["mcp:read"]);
+        let denied = server
+            .handle_request(
+                request(&call("change")),
+                None,
+                None,
+                Caller::verified(reader.clone()),
+            )
+            .await;
+        assert_eq!(denied.http_status, 403);
+        let seen = server
+            .handle_request(
+                request(&call("whoami")),
+                None,
+                None,
+                Caller::verified(reader),
+            )
+            .await;
+        assert_eq!(text(&seen)["result"]["content"][0]["text"], "gateway-user");
+    }
+
+    /// A multi-round call's `requestState` replayed by another caller, by the same
+    /// subject in another tenant, after it expired, or with one byte changed: refused.
+    pub(crate) async fn sealed_state_opens_only_for_its_caller_before_it_expires() {
+        use edgemcp::auth::Identity;
+        use edgemcp::protocol::ProtocolVersion;
+        use edgemcp::runtime::testing::{CountingRng, ManualClock, NeverTimer};
+        use edgemcp::tool::InputRequired;
+        use edgemcp::Caller;
+        use std::time::Duration;
+        const OTHER_HASH: &str = "580843d03d2216ff1a275d0991bad66e4d1af871171d929e9de604b7959f9bca";
+        const THIRD_HASH: &str = "c3459480502070372835c7c5cc038c81d457d1fe08de10d76fb5bbb4b7d6af8c";
+        let keys = ApiKeys::from_hashes(
+            [
+                format!("{KEY_HASH}:acme"),
+                format!("{OTHER_HASH}:acme"),
+                format!("{THIRD_HASH}:globex"),
+            ],
+            ["mcp:read"],
+        )
+        .unwrap();
+        // Answers once it gets its own state back; asks otherwise.
+        let confirm = Tool::untyped(
+            "confirm",
+            "Asks before it acts",
+            json!({"type": "object"}),
+            |_, cx| async move {
+                Ok(match cx.request_state() {
+                    Some(state) => ToolResult::text(format!("confirmed {}", state["order"])),
+                    None => ToolResult::input_required(
+                        InputRequired::new()
+                            .elicit("ok", "Proceed?", json!({"type": "object"}))
+                            .state(json!({"order": 42})),
+                    ),
+                })
+            },
+        )
+        .scopes(["mcp:read"]);
+        let clock = ManualClock::new(1_000_000);
+        let server = Server::builder("sealed", "1")
+            .tool(confirm)
+            .auth(Auth::new(RESOURCE, keys))
+            .state_ttl(Duration::from_secs(60))
+            .build(Runtime::new(
+                clock.clone(),
+                NeverTimer,
+                CountingRng::default(),
+            ))
+            .unwrap();
+        let client = Client::new(server.clone(), ProtocolVersion::V2026_07_28);
+        let call = |key: &str, state: Option<&str>| {
+            let mut params = json!({"name": "confirm", "arguments": {}});
+            if let Some(state) = state {
+                params["requestState"] = json!(state);
+                params["inputResponses"] = json!({"ok": {"action": "accept", "content": {}}});
+            }
+            let request = client
+                .request("tools/call", params)
+                .header("authorization", format!("Bearer {key}"));
+            let server = server.clone();
+            async move { send(&server, request).await }
+        };
+        let first = call("secret-key", None).await;
+        let state = first.result()["requestState"].as_str().unwrap().to_owned();
+
+        let mine = call("secret-key", Some(&state)).await;
+        assert_eq!(mine.result()["content"][0]["text"], "confirmed 42");
+
+        let refusal = |seen: &Seen| {
+            assert_eq!(seen.error_code(), -32602, "{}", seen.response());
+            seen.response()["error"]["message"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        };
+        // Another key of the same tenant, and a key of another tenant.
+        for key in ["other-key", "third-key"] {
+            let message = refusal(&call(key, Some(&state)).await);
+            assert!(message.contains("another caller"), "{key}: {message}");
+        }
+        // One byte changed, anywhere: payload, separator, tag.
+        for at in [
+            3,
+            state.len() / 2,
+            state.find('.').unwrap(),
+            state.len() - 2,
+        ] {
+            let mut bytes = state.clone().into_bytes();
+            bytes[at] = if bytes[at] == b'x' { b'y' } else { b'x' };
+            let changed = String::from_utf8(bytes).unwrap();
+            let message = refusal(&call("secret-key", Some(&changed)).await);
+            assert!(message.contains("integrity check"), "byte {at}: {message}");
+        }
+
+        // The same subject in another tenant, through the bare entry point.
+        let retry = |caller: Caller| {
+            let body = json!({"jsonrpc": "2.0", "id": 5, "method": "tools/call", "params": {
+                "name": "confirm", "arguments": {}, "requestState": state,
+                "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                          "io.modelcontextprotocol/clientCapabilities": {}}}});
+            let server = server.clone();
+            async move {
+                let incoming = edgemcp::jsonrpc::parse(body.to_string().as_bytes());
+                match server.handle_incoming(incoming, None, caller).await {
+                    Outcome::One(reply) => serde_json::to_value(&reply.response).unwrap(),
+                    other => panic!("{other:?}"),
+                }
+            }
+        };
+        let mut same_subject = Identity::new("api-key:85dbe15d").with_scopes(["mcp:read"]);
+        same_subject.tenant = Some("acme".into());
+        let accepted = retry(Caller::verified(same_subject.clone())).await;
+        assert_eq!(accepted["result"]["content"][0]["text"], "confirmed 42");
+        same_subject.tenant = Some("globex".into());
+        let moved = retry(Caller::verified(same_subject)).await;
+        assert!(moved["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("another caller"));
+
+        // Valid for the 60 s configured, refused after.
+        clock.advance(Duration::from_secs(60));
+        let still = call("secret-key", Some(&state)).await;
+        assert_eq!(still.result()["content"][0]["text"], "confirmed 42");
+        clock.advance(Duration::from_secs(1));
+        let message = refusal(&call("secret-key", Some(&state)).await);
+        assert!(message.contains("expired 1 s ago"), "{message}");
+    }
+
     pub(crate) async fn without_auth_nothing_changes() {
         let server = fixture();
         assert!(server.auth().is_none());
-        let seen = send(&server, raw_post(&list(), &[])).await;
+        let seen = post_both(&server, &list(), &[]).await;
         assert_eq!(seen.status, 200);
         let metadata = send(
             &server,

@@ -82,7 +82,10 @@ mod scenarios {
 
     /// Checks `shown` is the generic message, and the log has the detail under its id.
     fn assert_correlated(shown: &str, logs: &CapturingLogger, what: &str) -> String {
-        assert!(!shown.contains(DETAIL), "{what}: the detail leaked: {shown}");
+        assert!(
+            !shown.contains(DETAIL),
+            "{what}: the detail leaked: {shown}"
+        );
         let id = shown
             .split_whitespace()
             .map(|word| word.trim_end_matches('.'))
@@ -163,10 +166,7 @@ mod scenarios {
         unique.dedup();
         assert_eq!(unique.len(), ids.len(), "each failure has its own id");
         let logged = logs.events();
-        assert!(
-            logged.iter().all(|e| e["method"].is_string()),
-            "{logged:?}"
-        );
+        assert!(logged.iter().all(|e| e["method"].is_string()), "{logged:?}");
         assert!(
             logged
                 .iter()

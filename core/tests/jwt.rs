@@ -24,7 +24,7 @@ mod scenarios {
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use base64::Engine;
     use edgemcp::auth::Auth;
-    use edgemcp::runtime::testing::{CountingRng, ManualClock, NeverTimer};
+    use edgemcp::runtime::testing::{CapturingLogger, CountingRng, ManualClock, NeverTimer};
     use edgemcp::runtime::{
         BoxFuture, Fetched, HttpClient, PublicKey, Runtime, SignatureAlgorithm, SignatureVerifier,
     };
@@ -159,14 +159,17 @@ mod scenarios {
         server: Server,
         documents: Arc<Documents>,
         clock: ManualClock,
+        logs: CapturingLogger,
     }
 
     fn setup(vars: &[(&str, &str)]) -> Setup {
         let documents = Arc::new(Documents::default());
         let clock = ManualClock::new(NOW_S * 1000);
+        let logs = CapturingLogger::default();
         let runtime = Runtime::new(clock.clone(), NeverTimer, CountingRng::default())
             .with_http_client(Client(documents.clone()))
-            .with_signature_verifier(StandInSigner);
+            .with_signature_verifier(StandInSigner)
+            .with_logger(logs.clone());
         let mut all: HashMap<&str, &str> = HashMap::from([
             ("EDGEMCP_AUTH_MODE", "jwt"),
             ("EDGEMCP_AUTH_ISSUER", ISSUER),
@@ -208,6 +211,7 @@ mod scenarios {
             server,
             documents,
             clock,
+            logs,
         }
     }
 
@@ -215,9 +219,11 @@ mod scenarios {
     async fn whoami(setup: &Setup, token: &str) -> (u16, String, String) {
         let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "whoami", "arguments": {}}});
         let bearer = format!("Bearer {token}");
-        let seen = send(
+        // The same token also goes to the bare-message entry point, which must agree.
+        let seen = post_both(
             &setup.server,
-            raw_post(&body.to_string(), &[("authorization", &bearer)]),
+            &body.to_string(),
+            &[("authorization", &bearer)],
         )
         .await;
         let challenge = seen
@@ -242,6 +248,22 @@ mod scenarios {
         assert!(
             challenge.contains(reason),
             "expected {reason:?} in {challenge}"
+        );
+    }
+
+    /// Refused because the keys could not be fetched: the client is told they are
+    /// unavailable, and only the log says why (`detail`).
+    async fn refused_upstream(setup: &Setup, token: &str, detail: &str) {
+        refused(
+            setup,
+            token,
+            "signing keys are unavailable; try again shortly",
+        )
+        .await;
+        let logged = setup.logs.text();
+        assert!(
+            logged.contains(detail),
+            "expected {detail:?} in the log: {logged}"
         );
     }
 
@@ -347,21 +369,21 @@ mod scenarios {
         let setup = setup(&[("EDGEMCP_AUTH_JWKS_REFRESH_SECONDS", "1")]);
         let rsa = rsa_key("r1", 0xC1);
         let token = sign("RS256", "r1", &rsa.1, &claims(json!({"exp": NOW_S + 7200})));
-        refused(&setup, &token, "could not be fetched: connection refused").await;
+        refused_upstream(&setup, &token, "connection refused").await;
         refused(&setup, &token, "unavailable").await;
         setup.clock.advance(Duration::from_secs(1));
         setup.documents.serve(JWKS_URL, 500, json!({}));
-        refused(&setup, &token, "answered HTTP 500").await;
+        refused_upstream(&setup, &token, "answered HTTP 500").await;
         setup.clock.advance(Duration::from_secs(1));
         setup.documents.serve(JWKS_URL, 200, json!({"not": "keys"}));
-        refused(&setup, &token, "not a JWKS").await;
+        refused_upstream(&setup, &token, "not a JWKS").await;
         setup.clock.advance(Duration::from_secs(1));
         setup.documents.serve(JWKS_URL, 200, jwks(&[&rsa]));
         assert_eq!(whoami(&setup, &token).await.0, 200);
         // Past the cache lifetime with the issuer down, cached keys are not trusted.
         setup.clock.advance(Duration::from_secs(601));
         setup.documents.serve(JWKS_URL, 503, json!({}));
-        refused(&setup, &token, "answered HTTP 503").await;
+        refused_upstream(&setup, &token, "answered HTTP 503").await;
     }
 
     pub(crate) async fn a_slow_fetch_holds_up_only_tokens_that_need_it() {
@@ -397,14 +419,14 @@ mod scenarios {
             200,
             json!({"issuer": "https://evil.example.com", "jwks_uri": "https://keys.example.com/k"}),
         );
-        refused(&setup, &token, "describes another issuer").await;
+        refused_upstream(&setup, &token, "describes another issuer").await;
         setup.clock.advance(Duration::from_secs(1));
         setup.documents.serve(
             discovery,
             200,
             json!({"issuer": ISSUER, "jwks_uri": "http://keys.example.com/k"}),
         );
-        refused(&setup, &token, "must be an https URL").await;
+        refused_upstream(&setup, &token, "must be an https URL").await;
         setup.clock.advance(Duration::from_secs(1));
         setup.documents.serve(
             discovery,

@@ -3,19 +3,24 @@
 // in-process transport, and over Streamable HTTP through `handle` behind node:http.
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { freePort, withHttpClient } from "./helpers.mjs";
 import { startIdentityProvider } from "./identity-provider.mjs";
 import { jwtAuthVars, jwtMatrix } from "./jwt-scenarios.mjs";
+import { accessChallenges } from "./toolkit-scenarios.mjs";
 
 const require = createRequire(import.meta.url);
 const { McpServer } = require("../../bindings/pkg/nodejs/edgemcp.js");
 
-/** A server with JS tools, a resource template, a binary resource and a prompt. */
-function demoServer() {
-  const server = new McpServer({ name: "node-demo", version: "0.1.0", instructions: "Try `add`." });
+/**
+ * A server with JS tools, a resource template, a binary resource and a prompt; its log
+ * events are pushed onto `logs`.
+ */
+function demoServer(logs = []) {
+  const server = new McpServer({ name: "node-demo", version: "0.1.0", instructions: "Try `add`.", logger: (event) => logs.push(event) });
   server.tool(
     "add",
     {
@@ -38,6 +43,9 @@ function demoServer() {
   });
   server.tool("rejects", { description: "Always rejects" }, async () => {
     throw new RangeError("out of range");
+  });
+  server.tool("refuses", { description: "Refuses with a message for the user" }, () => {
+    throw Object.assign(new Error("order 7 does not exist; list the orders first"), { expose: true });
   });
   server.resource("notes://{topic}", { name: "notes", mimeType: "text/markdown" }, (uri, { topic }) => `# ${topic}`);
   server.resource("data://logo", { name: "logo", mimeType: "image/png" }, () => new Uint8Array([137, 80, 78, 71]));
@@ -83,21 +91,38 @@ async function serveOverHttp(server, port = 0) {
   return http;
 }
 
-/** Runs the same checks over any connected client. */
-async function scenarios(client) {
+/** The correlation id in a generic failure message; fails when there is none. */
+function correlationId(text) {
+  const id = /correlation id:? ([0-9a-f]{16})/.exec(text)?.[1];
+  assert.ok(id, `a correlation id in ${text}`);
+  return id;
+}
+
+/** Runs the same checks over any connected client of `demoServer(logs)`. */
+async function scenarios(client, logs) {
   const { tools } = await client.listTools();
-  assert.deepEqual(tools.map((t) => t.name).sort(), ["add", "fails", "rejects", "slow-count"]);
+  assert.deepEqual(tools.map((t) => t.name).sort(), ["add", "fails", "refuses", "rejects", "slow-count"]);
   assert.equal(tools.find((t) => t.name === "add").annotations.readOnlyHint, true);
 
   const sum = await client.callTool({ name: "add", arguments: { a: 2, b: 40 } });
   assert.deepEqual(sum.structuredContent, { sum: 42 });
 
-  const failed = await client.callTool({ name: "fails", arguments: {} });
-  assert.equal(failed.isError, true);
-  assert.match(failed.content[0].text, /database is down/);
-  const rejected = await client.callTool({ name: "rejects", arguments: {} });
-  assert.equal(rejected.isError, true);
-  assert.match(rejected.content[0].text, /out of range/);
+  // A throw is internal: the client gets a correlation id, the logger the message.
+  for (const [name, detail] of [["fails", "database is down"], ["rejects", "out of range"]]) {
+    const failed = await client.callTool({ name, arguments: {} });
+    assert.equal(failed.isError, true);
+    const text = failed.content[0].text;
+    assert.ok(!text.includes(detail), `${name}: the detail stays in the log: ${text}`);
+    const id = correlationId(text);
+    const event = logs.find((e) => e.correlation_id === id);
+    assert.ok(event, `${name}: a log event for ${id} in ${JSON.stringify(logs)}`);
+    assert.equal(event.level, "error");
+    assert.match(event.error, new RegExp(detail));
+  }
+  // An error marked `expose` is written for the user and passes.
+  const refused = await client.callTool({ name: "refuses", arguments: {} });
+  assert.equal(refused.isError, true);
+  assert.equal(refused.content[0].text, "order 7 does not exist; list the orders first");
   const wrong = await client.callTool({ name: "add", arguments: { a: "2", b: 1 } });
   assert.equal(wrong.isError, true);
   assert.match(wrong.content[0].text, /`a`.*number/);
@@ -117,10 +142,11 @@ async function scenarios(client) {
 describe("edgemcp (npm, nodejs build) over handleMessage", () => {
   test("the SDK client negotiates and runs every scenario", async () => {
     const client = new Client({ name: "edgemcp-test-js", version: "0.0.0" });
-    await client.connect(new HandleMessageTransport(demoServer()));
+    const logs = [];
+    await client.connect(new HandleMessageTransport(demoServer(logs)));
     assert.equal(client.getServerVersion().name, "node-demo");
     assert.equal(client.getInstructions(), "Try `add`.");
-    await scenarios(client);
+    await scenarios(client, logs);
     await client.close();
   });
 
@@ -141,13 +167,15 @@ describe("edgemcp (npm, nodejs build) over Streamable HTTP", () => {
   let http;
   let url;
 
+  const logs = [];
+
   before(async () => {
-    http = await serveOverHttp(demoServer());
+    http = await serveOverHttp(demoServer(logs));
     url = `http://127.0.0.1:${http.address().port}`;
   });
   after(() => new Promise((resolve) => http.close(resolve)));
 
-  test("the SDK client runs every scenario", () => withHttpClient(`${url}/mcp`, scenarios));
+  test("the SDK client runs every scenario", () => withHttpClient(`${url}/mcp`, (client) => scenarios(client, logs)));
 
   test("progress arrives before the result", () =>
     withHttpClient(`${url}/mcp`, async (client) => {
@@ -175,6 +203,7 @@ describe("edgemcp (npm, nodejs build) with JWT access control", () => {
   let idp;
   let http;
   let base;
+  let server;
 
   /** The `auth` option holding what `jwtAuthVars` gives the other hosts as variables. */
   function authOption() {
@@ -193,7 +222,7 @@ describe("edgemcp (npm, nodejs build) with JWT access control", () => {
     // The audience names the port, so it is chosen before the server is built.
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    const server = new McpServer({ name: "node-jwt", version: "0.1.0", auth: authOption() });
+    server = new McpServer({ name: "node-jwt", version: "0.1.0", auth: authOption() });
     // A tiny store with the toolkit's names and scopes, so the shared matrix applies.
     const store = new Map();
     const keyed = { type: "object", properties: { key: { type: "string" }, value: { type: "string" } }, required: ["key"] };
@@ -219,5 +248,42 @@ describe("edgemcp (npm, nodejs build) with JWT access control", () => {
     assert.throws(() => new McpServer({ name: "x", version: "1", auth: { ...authOption(), jwksUrl: "http://keys.example/jwks" } }), /https/);
   });
   // Last: it rotates the provider's key and then shuts the provider down.
-  test("tokens are accepted or refused, keys rotate, an unreachable JWKS fails closed", () => jwtMatrix(base, idp));
+  test("tokens are accepted or refused, keys rotate, an unreachable JWKS fails closed, over HTTP and handleMessage alike", () =>
+    jwtMatrix(base, idp, server));
+});
+
+describe("edgemcp (npm, nodejs build) with API keys", () => {
+  const key = "npm-test-key";
+  let http;
+  let base;
+  let server;
+
+  before(async () => {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    server = new McpServer({
+      name: "node-keys",
+      version: "0.1.0",
+      auth: { mode: "api_key", audience: `${base}/mcp`, apiKeys: createHash("sha256").update(key).digest("hex"), apiKeyScopes: "mcp:read" },
+    });
+    const keyed = { type: "object", properties: { key: { type: "string" }, value: { type: "string" } }, required: ["key"] };
+    server.tool("kv_get", { description: "Reads a key", inputSchema: keyed, scopes: ["mcp:read"] }, ({ key }) => `read ${key}`);
+    server.tool("kv_put", { description: "Writes a key", inputSchema: keyed, scopes: ["mcp:write"] }, () => "stored");
+    http = await serveOverHttp(server, port);
+  });
+  after(() => new Promise((resolve) => http.close(resolve)));
+
+  test("no key, a wrong key, a missing scope and a good key: the same outcome over HTTP and handleMessage", () =>
+    accessChallenges(base, key, server));
+
+  test("handleMessage without a token is refused like HTTP without one, and a token must be a string", async () => {
+    const call = JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "kv_get", arguments: { key: "a" } } });
+    const refused = JSON.parse(await server.handleMessage(call));
+    assert.equal(refused.id, 7);
+    assert.equal(refused.error.code, -32600);
+    assert.match(refused.error.message, /Authorization: Bearer/);
+    const allowed = JSON.parse(await server.handleMessage(call, { token: key }));
+    assert.equal(allowed.result.content[0].text, "read a");
+    await assert.rejects(server.handleMessage(call, { token: 42 }), /token must be a string/);
+  });
 });

@@ -1,4 +1,6 @@
-// Shared helpers: start a server process on a free loopback port and wait until it answers.
+// Shared helpers: start a server process on a free loopback port and wait until it answers;
+// compare an answer over handleMessage with the same request over HTTP.
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -34,7 +36,8 @@ export async function freePort() {
 
 /**
  * Starts `command` with `env`, then polls `healthUrl` until it answers 200.
- * Returns the child process; stop it with `stop(child)`.
+ * Returns the child process, whose `output()` is everything it printed so far; stop it
+ * with `stop(child)`.
  */
 export async function startServer(command, args, { env = {}, healthUrl, timeoutMs = 60_000, cwd } = {}) {
   const child = spawn(command, args, {
@@ -45,6 +48,7 @@ export async function startServer(command, args, { env = {}, healthUrl, timeoutM
   let output = "";
   child.stdout.on("data", (d) => (output += d));
   child.stderr.on("data", (d) => (output += d));
+  child.output = () => output;
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
@@ -70,4 +74,16 @@ export async function stop(child) {
   const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
   await exited;
   clearTimeout(timer);
+}
+
+/**
+ * Sends `body` to `server.handleMessage` with `token` (none when undefined) and asserts
+ * it gets the result or error that HTTP's body `httpText` held.
+ */
+export async function sameOverHandleMessage(server, token, body, httpText, what) {
+  const reply = await server.handleMessage(JSON.stringify(body), token === undefined ? undefined : { token });
+  assert.ok(reply !== null, `${what}: handleMessage answered nothing`);
+  const [bare, http] = [JSON.parse(reply), JSON.parse(httpText)];
+  assert.deepEqual(bare.error, http.error, `${what}: the same error over handleMessage as over HTTP`);
+  assert.deepEqual(bare.result, http.result, `${what}: the same result over handleMessage as over HTTP`);
 }

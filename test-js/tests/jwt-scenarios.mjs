@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { tamper } from "./identity-provider.mjs";
+import { sameOverHandleMessage } from "./helpers.mjs";
 
 /** The settings that make the server at `base` accept tokens from `idp`. */
 export function jwtAuthVars(base, idp) {
@@ -23,8 +24,11 @@ const listTools = { jsonrpc: "2.0", id: 1, method: "tools/list" };
 const putKey = { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "kv_put", arguments: { key: "k", value: "v" } } };
 const now = () => Math.floor(Date.now() / 1000);
 
-/** Everything the matrix needs about the server at `base`. */
-function against(base, idp) {
+/**
+ * Everything the matrix needs about the server at `base`; with `messages` (the same
+ * npm `McpServer`), every case is also sent through `handleMessage`.
+ */
+function against(base, idp, messages) {
   const resource = `${base}/mcp`;
   const metadata = `${base}/.well-known/oauth-protected-resource/mcp`;
 
@@ -40,7 +44,10 @@ function against(base, idp) {
       },
       body: JSON.stringify(body),
     });
-    return { status: res.status, challenge: res.headers.get("www-authenticate"), text: await res.text() };
+    const answer = { status: res.status, challenge: res.headers.get("www-authenticate"), text: await res.text() };
+    // A token in the URL has no counterpart in a message.
+    if (messages && !query) await sameOverHandleMessage(messages, token, body, answer.text, `${body.method} with ${token}`);
+    return answer;
   }
 
   /** The parameters of a Bearer challenge; fails when there is none. */
@@ -71,8 +78,8 @@ function against(base, idp) {
 }
 
 /** Signed, well-formed tokens are accepted; every forged, stale or misdirected one is refused. */
-async function acceptsAndRefuses(base, idp) {
-  const { resource, metadata, post, params, listed, invalid, sign } = against(base, idp);
+async function acceptsAndRefuses(base, idp, messages) {
+  const { resource, metadata, post, params, listed, invalid, sign } = against(base, idp, messages);
 
   const none = await post(undefined);
   assert.equal(none.status, 401, "no token");
@@ -124,8 +131,8 @@ async function acceptsAndRefuses(base, idp) {
 }
 
 /** After the provider replaces rsa-1 with rsa-2, rsa-2 tokens work and rsa-1 tokens stop. */
-async function followsKeyRotation(base, idp) {
-  const { post, listed, invalid, sign } = against(base, idp);
+async function followsKeyRotation(base, idp, messages) {
+  const { post, listed, invalid, sign } = against(base, idp, messages);
   await idp.rotate();
   await sleep(REFRESH_WAIT_MS);
   const fetches = idp.jwksFetches;
@@ -136,8 +143,8 @@ async function followsKeyRotation(base, idp) {
 }
 
 /** With the JWKS unreachable, a kid the server has not seen is refused, not waved through. */
-async function failsClosed(base, idp) {
-  const { post, invalid, sign } = against(base, idp);
+async function failsClosed(base, idp, messages) {
+  const { post, invalid, sign } = against(base, idp, messages);
   await idp.close();
   await sleep(REFRESH_WAIT_MS);
   invalid(await post(sign({ kid: "rsa-3" })), "JWKS unreachable: a new unknown kid");
@@ -146,9 +153,18 @@ async function failsClosed(base, idp) {
 /**
  * The whole matrix against the server at `base`, which trusts `idp` (see `jwtAuthVars`).
  * It rotates and then closes `idp`, so run it after every other test that needs tokens.
+ *
+ * `messages`, an npm `McpServer` serving `base`, gets every case through `handleMessage`
+ * too; it is first initialized to the revision the HTTP requests name.
  */
-export async function jwtMatrix(base, idp) {
-  await acceptsAndRefuses(base, idp);
-  await followsKeyRotation(base, idp);
-  await failsClosed(base, idp);
+export async function jwtMatrix(base, idp, messages) {
+  if (messages) {
+    const initialize = { jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "matrix", version: "0" } } };
+    const token = idp.token({ audience: `${base}/mcp` });
+    const reply = JSON.parse(await messages.handleMessage(JSON.stringify(initialize), { token }));
+    assert.equal(reply.result?.protocolVersion, "2025-11-25", `initialize over handleMessage: ${JSON.stringify(reply)}`);
+  }
+  await acceptsAndRefuses(base, idp, messages);
+  await followsKeyRotation(base, idp, messages);
+  await failsClosed(base, idp, messages);
 }

@@ -4,7 +4,7 @@
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -282,7 +282,82 @@ describe("edgemcp serve with JWT bearer tokens", () => {
     }
   });
   // Last: it rotates the provider's key and then shuts the provider down.
-  test("tokens are accepted or refused, keys rotate, an unreachable JWKS fails closed", () => jwtMatrix(base, idp));
+  test("tokens are accepted or refused, keys rotate, an unreachable JWKS fails closed", async () => {
+    await jwtMatrix(base, idp);
+    // Every JWT starts with the base64url of `{"`: none may reach the logs.
+    assert.ok(!server.output().includes("eyJ"), `a token was printed:\n${server.output()}`);
+  });
+});
+
+describe("edgemcp serve keeps backend detail and secrets out of answers", () => {
+  const data = mkdtempSync(join(tmpdir(), "edgemcp-faults-"));
+  const key = "native-fault-key";
+  const stateSecret = "a-state-secret-of-at-least-32-bytes-for-tests";
+  let server;
+  let base;
+
+  before(async () => {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    server = await startServer(binary, ["serve", "--host", "127.0.0.1", "--data-dir", data, "--migrations-dir", migrations], {
+      env: {
+        PORT: String(port),
+        EDGEMCP_AUTH_MODE: "api_key",
+        EDGEMCP_AUTH_API_KEYS: createHash("sha256").update(key).digest("hex"),
+        EDGEMCP_AUTH_AUDIENCE: `${base}/mcp`,
+        EDGEMCP_STATE_SECRET: stateSecret,
+      },
+      healthUrl: `${base}/health`,
+    });
+  });
+  after(async () => {
+    await stop(server);
+    rmSync(data, { recursive: true, force: true });
+  });
+
+  test("a failing object store answers with a correlation id; the log line holds the detail", async () => {
+    // A real fault: the object store's folder becomes a file.
+    const blobs = join(data, "blobs");
+    rmSync(blobs, { recursive: true, force: true });
+    writeFileSync(blobs, "not a folder");
+    const result = await withHttpClient(
+      `${base}/mcp`,
+      (client) => client.callTool({ name: "blob_put", arguments: { key: "report.txt", content: "hello" } }),
+      { headers: { authorization: `Bearer ${key}` } },
+    );
+    assert.equal(result.isError, true);
+    const text = result.content[0].text;
+    assert.ok(!text.includes(data), `the client never sees the path: ${text}`);
+    const id = /correlation id ([0-9a-f]{16})/.exec(text)?.[1];
+    assert.ok(id, `a correlation id in ${text}`);
+    const lines = server
+      .output()
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line));
+    const event = lines.find((line) => line.correlation_id === id);
+    assert.ok(event, `a log line for ${id} in ${server.output()}`);
+    assert.equal(event.level, "error");
+    assert.equal(event.method, "tools/call");
+    assert.equal(event.target, "blob_put");
+    assert.ok(event.error.includes(blobs), `the log holds the detail: ${event.error}`);
+  });
+
+  test("neither the key nor the state secret appears in any output", async () => {
+    // A refused key, a good one, and a malformed body: each may log.
+    for (const token of ["wrong-key", key]) {
+      await fetch(`${base}/mcp`, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json", authorization: `Bearer ${token}` },
+        body: token === key ? "{not json" : JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+      });
+    }
+    const output = server.output();
+    assert.ok(output.length > 0, "the server logged something");
+    for (const secret of [key, stateSecret, "wrong-key"]) {
+      assert.ok(!output.includes(secret), `${secret} appears in the server's output`);
+    }
+  });
 });
 
 describe("edgemcp serve under SIGTERM", () => {

@@ -2,6 +2,7 @@
 // client. Each host's test file connects a client and calls these.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { sameOverHandleMessage } from "./helpers.mjs";
 
 /** The SQL statement corpus every host's engine is held to, templates expanded. */
 export function sqlCorpus() {
@@ -290,24 +291,36 @@ export async function readOnlyKeySeesReadTools(client) {
 }
 
 /** The challenges of a server at `base` whose read-only API key is `key`, and its metadata. */
-export async function accessChallenges(base, key) {
-  const post = (headers, body) =>
-    fetch(`${base}/mcp`, {
+export async function accessChallenges(base, key, messages) {
+  // With `messages` (an npm McpServer serving `base`), each case is sent through its
+  // handleMessage too, and must get what HTTP's body held.
+  const post = async (token, body) => {
+    const res = await fetch(`${base}/mcp`, {
       method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json", "mcp-protocol-version": "2025-11-25", ...headers },
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json",
+        "mcp-protocol-version": "2025-11-25",
+        ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+      },
       body: JSON.stringify(body),
     });
+    const text = await res.text();
+    if (messages) await sameOverHandleMessage(messages, token, body, text, `${body.method} with key ${token}`);
+    return { status: res.status, challenge: res.headers.get("www-authenticate") };
+  };
   const ping = { jsonrpc: "2.0", id: 1, method: "ping" };
-  const none = await post({}, ping);
+  const none = await post(undefined, ping);
   assert.equal(none.status, 401);
-  assert.equal(none.headers.get("www-authenticate"), `Bearer resource_metadata="${base}/.well-known/oauth-protected-resource/mcp"`);
-  const wrong = await post({ authorization: "Bearer nope" }, ping);
+  assert.equal(none.challenge, `Bearer resource_metadata="${base}/.well-known/oauth-protected-resource/mcp"`);
+  const wrong = await post("nope", ping);
   assert.equal(wrong.status, 401);
-  assert.match(wrong.headers.get("www-authenticate"), /error="invalid_token"/);
+  assert.match(wrong.challenge, /error="invalid_token"/);
   const put = { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "kv_put", arguments: { key: "k", value: "v" } } };
-  const denied = await post({ authorization: `Bearer ${key}` }, put);
+  const denied = await post(key, put);
   assert.equal(denied.status, 403);
-  assert.match(denied.headers.get("www-authenticate"), /error="insufficient_scope", .*scope="mcp:write"/);
+  assert.match(denied.challenge, /error="insufficient_scope", .*scope="mcp:write"/);
+  assert.equal((await post(key, ping)).status, 200);
   const inUrl = await fetch(`${base}/mcp?access_token=${key}`, {
     method: "POST",
     headers: { "content-type": "application/json", accept: "application/json", authorization: `Bearer ${key}` },

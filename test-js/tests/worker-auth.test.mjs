@@ -2,6 +2,7 @@
 // then JWTs from a loopback identity provider, each on its own Worker, port and state,
 // driven by the official MCP TypeScript SDK client and raw requests for the challenges.
 import { test, describe, before, after } from "node:test";
+import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -49,6 +50,9 @@ describe("the Worker with API keys", () => {
   test("a read-only key lists and calls only the read tools", () =>
     withHttpClient(`${base}/mcp`, scenarios.readOnlyKeySeesReadTools, { headers: { authorization: `Bearer ${key}` } }));
   test("no key, a wrong key and a missing scope get their challenges", () => scenarios.accessChallenges(base, key));
+  test("the key appears nowhere in the Worker's output", () => {
+    assert.ok(!worker.output().includes(key), "the bearer key was printed");
+  });
 });
 
 describe("the Worker with JWT bearer tokens", () => {
@@ -75,5 +79,9 @@ describe("the Worker with JWT bearer tokens", () => {
       headers: { authorization: `Bearer ${idp.token({ audience: `${base}/mcp`, scope: "mcp:read" })}` },
     }));
   // Last: it rotates the provider's key and then shuts the provider down.
-  test("tokens are accepted or refused, keys rotate, an unreachable JWKS fails closed", () => jwtMatrix(base, idp));
+  test("tokens are accepted or refused, keys rotate, an unreachable JWKS fails closed", async () => {
+    await jwtMatrix(base, idp);
+    // Every JWT starts with the base64url of `{"`: none may reach the logs.
+    assert.ok(!worker.output().includes("eyJ"), `a token was printed:\n${worker.output()}`);
+  });
 });

@@ -14,8 +14,8 @@ use edgemcp::runtime::{
     testing::CountingRng, testing::ImmediateTimer, testing::ManualClock, Runtime,
 };
 use edgemcp::{
-    Error, Prompt, PromptArgument, PromptMessage, Resource, ResourceTemplate, Server, Tool,
-    ToolResult,
+    Caller, Error, Outcome, Prompt, PromptArgument, PromptMessage, Resource, ResourceTemplate,
+    Server, Tool, ToolResult,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -316,6 +316,50 @@ pub fn parse_sse(body: &[u8]) -> Vec<Value> {
                 .unwrap_or_else(|e| panic!("SSE data is not JSON ({e}): {data}"))
         })
         .collect()
+}
+
+/// POSTs `body` with `headers` over HTTP, hands the same message to the bare-message
+/// entry point as the caller those headers stand for (the `Authorization` bearer token,
+/// the `MCP-Protocol-Version` revision), and checks both answer alike: the same status,
+/// and the same result or error. Returns what HTTP saw.
+///
+/// A header that is not `Bearer <token>` has no bare equivalent; then only HTTP runs.
+pub async fn post_both(server: &Server, body: &str, headers: &[(&str, &str)]) -> Seen {
+    let seen = send(server, raw_post(body, headers)).await;
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| *v)
+    };
+    let caller = match header("authorization") {
+        None => Caller::anonymous(),
+        Some(value) => match value.strip_prefix("Bearer ").map(str::trim) {
+            Some(token) if !token.is_empty() => Caller::bearer(token),
+            _ => return seen,
+        },
+    };
+    let transport = header("mcp-protocol-version").map(|v| v.parse().unwrap());
+    let bare = match server
+        .handle_incoming(edgemcp::jsonrpc::parse(body.as_bytes()), transport, caller)
+        .await
+    {
+        Outcome::One(reply) => reply,
+        other => panic!("one reply expected from the bare path, got {other:?}"),
+    };
+    let response = serde_json::to_value(&bare.response).unwrap();
+    assert_eq!(
+        bare.http_status, seen.status,
+        "bare vs HTTP status for {body}: {response}"
+    );
+    for part in ["result", "error"] {
+        assert_eq!(
+            response.get(part),
+            seen.response().get(part),
+            "bare vs HTTP {part} for {body}"
+        );
+    }
+    seen
 }
 
 /// A POST with the given raw body and extra headers.

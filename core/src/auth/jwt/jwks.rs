@@ -3,7 +3,7 @@
 //! interval), and never trusted when they could not be fetched.
 
 use crate::auth::TokenRejected;
-use crate::runtime::{HttpClient, PublicKey, Runtime, SignatureAlgorithm};
+use crate::runtime::{HttpClient, PublicKey, Runtime, Severity, SignatureAlgorithm};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use futures_util::future::{select, Either};
@@ -99,21 +99,30 @@ impl KeySource {
                 .attempted_at_ms
                 .is_none_or(|at| now.saturating_sub(at) >= self.min_refresh_ms);
             if !may_fetch {
-                return Err(if self.is_fresh(&cache, now) {
+                // After a failed attempt the kid may well be the issuer's: say what the
+                // caller who made that attempt was told.
+                let last_attempt_failed = cache.fetched_at_ms != cache.attempted_at_ms;
+                return Err(if self.is_fresh(&cache, now) && !last_attempt_failed {
                     unknown_key()
                 } else {
-                    TokenRejected::new(
-                        "the issuer's signing keys are unavailable; try again shortly",
-                    )
+                    keys_unavailable()
                 });
             }
             cache.attempted_at_ms = Some(now);
             cache.discovered_url.clone()
         };
         let (keys, url) = self.fetch(discovered_url).await.map_err(|reason| {
-            TokenRejected::new(format!(
-                "the issuer's signing keys could not be fetched: {reason}"
-            ))
+            // What went wrong is for the operator; the client learns only that the keys
+            // are unavailable, as a second try within the interval would.
+            self.runtime.log(
+                Severity::Error,
+                "the issuer's signing keys could not be fetched",
+                &[
+                    ("issuer", self.issuer.as_str().into()),
+                    ("error", reason.into()),
+                ],
+            );
+            keys_unavailable()
         })?;
         {
             let mut cache = self.cache();
@@ -217,6 +226,10 @@ impl Cache {
             }
         }
     }
+}
+
+fn keys_unavailable() -> TokenRejected {
+    TokenRejected::new("the issuer's signing keys are unavailable; try again shortly")
 }
 
 fn unknown_key() -> TokenRejected {
