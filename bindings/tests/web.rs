@@ -75,6 +75,12 @@ fn server() -> McpServer {
         "throw 'plain string';",
     );
     tool(
+        "refuse",
+        json!({"description": "Refuses with a message for the user"}),
+        "",
+        "throw Object.assign(new Error('order 7 does not exist'), { expose: true });",
+    );
+    tool(
         "version",
         json!({"description": "Echoes the revision"}),
         "args, ctx",
@@ -219,9 +225,10 @@ async fn js_handlers_answer_with_structured_text_and_async_results() {
 }
 
 #[wasm_bindgen_test]
-async fn js_errors_become_is_error_results() {
+async fn js_errors_become_is_error_results_with_their_message_only_when_exposed() {
     let server = server();
-    for (tool, expected) in [
+    // A throw is internal: the client gets a correlation id, never the message.
+    for (tool, detail) in [
         ("explode", "the tool exploded"),
         ("reject", "no luck"),
         ("throw-string", "plain string"),
@@ -229,8 +236,13 @@ async fn js_errors_become_is_error_results() {
         let result = call(&server, tool, json!({})).await;
         assert_eq!(result["isError"], true, "{tool}: {result}");
         let text = result["content"][0]["text"].as_str().unwrap();
-        assert!(text.contains(expected), "{tool}: {text}");
+        assert!(text.contains("correlation id"), "{tool}: {text}");
+        assert!(!text.contains(detail), "{tool}: {text}");
     }
+    // One marked `expose` is written for the user and passes.
+    let refused = call(&server, "refuse", json!({})).await;
+    assert_eq!(refused["isError"], true);
+    assert_eq!(refused["content"][0]["text"], "order 7 does not exist");
     let wrong = call(&server, "add", json!({"a": "two", "b": 1})).await;
     assert_eq!(wrong["isError"], true);
     let text = wrong["content"][0]["text"].as_str().unwrap();
