@@ -8,7 +8,8 @@
 //!   [`Prompt`]s and freezes them into a [`Server`].
 //! - [`Server::handle_http`] is Streamable HTTP as a pure function:
 //!   [`http::HttpRequest`] in, [`http::HttpResponse`] out.
-//! - [`Server::handle_message`] serves transports that carry bare JSON-RPC (stdio).
+//! - [`Server::handle_message`] serves transports that carry bare JSON-RPC (stdio, a
+//!   message port), each message from a [`Caller`] that access control admits or refuses.
 //! - The host passes a [`runtime::Runtime`] (clock, timer, random bytes); the core never
 //!   reads the system clock or sleeps by itself.
 //! - [`storage`] holds the `KvStore`, `SqlDatabase` and `BlobStore` traits hosts

@@ -212,6 +212,33 @@ mod tests {
     }
 
     #[test]
+    fn debug_output_redacts_secrets() {
+        let config = parse(
+            &["serve"],
+            &[
+                ("EDGEMCP_STATE_SECRET", "state-secret-value"),
+                ("AWS_SECRET_ACCESS_KEY", "aws-secret-value"),
+                ("EDGEMCP_AUTH_API_KEYS", "hash-value"),
+                ("EDGEMCP_SQL_MAX_ROWS", "50"),
+            ],
+        )
+        .unwrap();
+        let shown = format!("{config:?}");
+        for secret in ["state-secret-value", "aws-secret-value", "hash-value"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(
+            shown.contains("\"EDGEMCP_SQL_MAX_ROWS\", \"50\""),
+            "{shown}"
+        );
+        let settings = crate::storage::S3Settings {
+            secret_access_key: Some("aws-secret-value".into()),
+            ..crate::storage::S3Settings::new("bucket")
+        };
+        assert!(!format!("{settings:?}").contains("aws-secret-value"));
+    }
+
+    #[test]
     fn the_blob_backend_is_chosen_by_configuration() {
         let dir = parse(&["serve", "--data-dir", "/srv"], &[]).unwrap();
         assert_eq!(

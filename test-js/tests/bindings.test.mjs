@@ -254,6 +254,7 @@ describe("edgemcp (npm, nodejs build) with JWT access control", () => {
 
 describe("edgemcp (npm, nodejs build) with API keys", () => {
   const key = "npm-test-key";
+  const logs = [];
   let http;
   let base;
   let server;
@@ -265,10 +266,14 @@ describe("edgemcp (npm, nodejs build) with API keys", () => {
       name: "node-keys",
       version: "0.1.0",
       auth: { mode: "api_key", audience: `${base}/mcp`, apiKeys: createHash("sha256").update(key).digest("hex"), apiKeyScopes: "mcp:read" },
+      logger: (event) => logs.push(event),
     });
     const keyed = { type: "object", properties: { key: { type: "string" }, value: { type: "string" } }, required: ["key"] };
     server.tool("kv_get", { description: "Reads a key", inputSchema: keyed, scopes: ["mcp:read"] }, ({ key }) => `read ${key}`);
     server.tool("kv_put", { description: "Writes a key", inputSchema: keyed, scopes: ["mcp:write"] }, () => "stored");
+    server.tool("kv_list", { description: "Fails", scopes: ["mcp:read"] }, () => {
+      throw new Error(`the store refused ${key.length} bytes`);
+    });
     http = await serveOverHttp(server, port);
   });
   after(() => new Promise((resolve) => http.close(resolve)));
@@ -285,5 +290,10 @@ describe("edgemcp (npm, nodejs build) with API keys", () => {
     const allowed = JSON.parse(await server.handleMessage(call, { token: key }));
     assert.equal(allowed.result.content[0].text, "read a");
     await assert.rejects(server.handleMessage(call, { token: 42 }), /token must be a string/);
+    // A failure is logged; the key it came with is not.
+    const failing = JSON.stringify({ jsonrpc: "2.0", id: 8, method: "tools/call", params: { name: "kv_list", arguments: {} } });
+    assert.equal(JSON.parse(await server.handleMessage(failing, { token: key })).result.isError, true);
+    assert.ok(logs.some((e) => e.level === "error" && /store refused/.test(e.error)), JSON.stringify(logs));
+    assert.ok(!JSON.stringify(logs).includes(key), "the key appears in the logs");
   });
 });
