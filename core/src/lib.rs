@@ -52,9 +52,12 @@
 #![cfg_attr(target_arch = "wasm32", allow(clippy::arc_with_non_send_sync))]
 
 pub mod auth;
+mod base64;
 mod error;
+mod hmac;
 pub mod http;
 pub mod jsonrpc;
+pub mod middleware;
 pub mod prompt;
 pub mod protocol;
 pub mod redact;

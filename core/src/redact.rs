@@ -44,9 +44,75 @@ pub fn variable_for_display<'a>(name: &str, value: &'a str) -> &'a str {
     }
 }
 
+/// Words that mark an argument or field as holding a secret, matched in its lower-case
+/// name.
+const SECRET_FIELD_WORDS: [&str; 10] = [
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "authorization",
+    "cookie",
+    "api_key",
+    "apikey",
+    "credential",
+    "private",
+];
+
+/// A copy of `value` with the value of every member whose name looks secret (`password`,
+/// `token`, `apiKey`, `authorization`, …), at any depth, replaced by [`REDACTED`].
+///
+/// ```
+/// use edgemcp::redact::mask_secrets;
+/// use serde_json::json;
+///
+/// let masked = mask_secrets(&json!({"user": "ada", "auth": {"accessToken": "abc"}}));
+/// assert_eq!(masked, json!({"user": "ada", "auth": {"accessToken": "<redacted>"}}));
+/// ```
+pub fn mask_secrets(value: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(members) => Value::Object(
+            members
+                .iter()
+                .map(|(name, member)| {
+                    let lower = name.to_ascii_lowercase();
+                    let masked = if SECRET_FIELD_WORDS.iter().any(|word| lower.contains(word)) {
+                        Value::String(REDACTED.to_owned())
+                    } else {
+                        mask_secrets(member)
+                    };
+                    (name.clone(), masked)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(mask_secrets).collect()),
+        other => other.clone(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secret_looking_members_are_masked_at_any_depth() {
+        let value = serde_json::json!({
+            "key": "orders/1",
+            "Password": "p",
+            "nested": [{"api_key": "k", "value": 1}],
+            "x-authorization": {"deep": "t"},
+        });
+        assert_eq!(
+            mask_secrets(&value),
+            serde_json::json!({
+                "key": "orders/1",
+                "Password": REDACTED,
+                "nested": [{"api_key": REDACTED, "value": 1}],
+                "x-authorization": REDACTED,
+            })
+        );
+    }
 
     #[test]
     fn every_secret_the_hosts_read_is_recognised() {

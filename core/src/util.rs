@@ -1,16 +1,26 @@
 //! Small helpers shared by several modules.
 
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use base64::Engine;
+use crate::base64::{decode, encode, Form};
+
+/// Lower-case hex digits of `bytes`.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        out.push(char::from(DIGITS[usize::from(byte & 0xf)]));
+    }
+    out
+}
 
 /// Standard base64 with padding, as MCP carries binary data.
 pub(crate) fn base64_encode(bytes: &[u8]) -> String {
-    STANDARD.encode(bytes)
+    encode(bytes, Form::Standard)
 }
 
 /// Decodes standard base64; `None` when the text is not base64.
 pub(crate) fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    STANDARD.decode(text).ok()
+    decode(text, Form::Standard)
 }
 
 /// An opaque pagination cursor for position `offset` in a list named `list`.
@@ -18,12 +28,12 @@ pub(crate) fn base64_decode(text: &str) -> Option<Vec<u8>> {
 /// The list name is inside the cursor so a cursor from `tools/list` is refused by
 /// `prompts/list` instead of silently skipping entries.
 pub(crate) fn encode_cursor(list: &str, offset: usize) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{list}:{offset}"))
+    encode(format!("{list}:{offset}"), Form::UrlSafe)
 }
 
 /// The position a cursor made by [`encode_cursor`] for `list` points at.
 pub(crate) fn decode_cursor(list: &str, cursor: &str) -> Option<usize> {
-    let raw = URL_SAFE_NO_PAD.decode(cursor).ok()?;
+    let raw = decode(cursor, Form::UrlSafe)?;
     let text = std::str::from_utf8(&raw).ok()?;
     let (name, offset) = text.split_once(':')?;
     if name != list {

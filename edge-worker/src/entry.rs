@@ -65,7 +65,7 @@ fn build_server(env: &Env) -> edgemcp::Result<Server> {
             "Data tools at the edge: sql_* query the D1 database (read-only SELECTs, bound parameters), \
              kv_* read and write the KV namespace, blob_* read and write the R2 bucket.",
         );
-    let builder = builder.state_from_vars(var)?;
+    let builder = builder.settings_from_vars(var)?;
     let mut builder = edgemcp::toolkit::register(builder, &stores, &config)?;
     // fetch and WebCrypto: JWT keys and signatures need no crypto code in the module.
     let runtime = edgemcp::runtime::web::runtime();

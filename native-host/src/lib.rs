@@ -79,7 +79,7 @@ pub fn build_server(config: &NativeConfig) -> Result<Server> {
         "Data tools: sql_* query the SQL database (read-only SELECTs, bound parameters), \
          kv_* read and write the key-value store, blob_* read and write the object store.",
     );
-    let builder = builder.state_from_vars(|name| config.var(name))?;
+    let builder = builder.settings_from_vars(|name| config.var(name))?;
     let mut builder = edgemcp::toolkit::register(builder, &stores, &toolkit)?;
     // Access control covers HTTP and Lambda; stdio trusts its peer (see `stdio`).
     if let Some(auth) = edgemcp::auth::Auth::from_vars(|name| config.var(name), &runtime)? {

@@ -89,7 +89,9 @@ async fn shutdown_signal() -> &'static str {
     }
 }
 
-/// Converts, dispatches, converts back, and logs one line per request.
+/// Converts, dispatches and converts back. Each MCP message is logged by the core's
+/// request log; a request refused before that (no token, a bad body, an unknown path)
+/// gets one line here.
 pub async fn handle(
     server: &Server,
     req: hyper::Request<Incoming>,
@@ -98,15 +100,22 @@ pub async fn handle(
     let request = into_core(server, req).await;
     let (method, path) = (request.method.clone(), request.path.clone());
     let response = server.handle_http(request).await;
-    log::info(
-        "request",
-        &[
-            ("method", method.into()),
-            ("path", path.split('?').next().unwrap_or("").into()),
-            ("status", response.status.into()),
-            ("duration_us", json!(started.elapsed().as_micros() as u64)),
-        ],
-    );
+    if response.status >= 400 {
+        let request_id = response.header_value("x-request-id").unwrap_or_default();
+        log::warn(
+            "http request refused",
+            &[
+                ("request_id", request_id.into()),
+                ("http_method", method.into()),
+                ("path", path.split('?').next().unwrap_or("").into()),
+                ("http_status", response.status.into()),
+                (
+                    "duration_ms",
+                    json!(started.elapsed().as_secs_f64() * 1000.0),
+                ),
+            ],
+        );
+    }
     from_core(response)
 }
 

@@ -1,6 +1,7 @@
 //! Static API keys, kept only as SHA-256 hashes.
 
 use super::{Identity, TokenRejected, TokenVerifier};
+use crate::hmac::constant_time_eq;
 use crate::runtime::BoxFuture;
 use crate::{Error, Result};
 use sha2::{Digest, Sha256};
@@ -107,8 +108,9 @@ impl TokenVerifier for ApiKeys {
         });
         let outcome = match matched {
             Some(key) => {
-                let mut identity = Identity::new(format!("api-key:{}", hex(&key.hash[..4])))
-                    .with_scopes(self.scopes.iter().cloned());
+                let mut identity =
+                    Identity::new(format!("api-key:{}", crate::util::hex(&key.hash[..4])))
+                        .with_scopes(self.scopes.iter().cloned());
                 identity.tenant = key.tenant.clone();
                 Ok(identity)
             }
@@ -129,10 +131,6 @@ pub(crate) fn is_tenant_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
-fn constant_time_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
-    a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
-}
-
 fn parse_hash(text: &str) -> Option<[u8; 32]> {
     if text.len() != 64 {
         return None;
@@ -143,10 +141,6 @@ fn parse_hash(text: &str) -> Option<[u8; 32]> {
         *byte = u8::from_str_radix(pair, 16).ok()?;
     }
     Some(out)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -4,17 +4,20 @@ use super::headers::{check_param_headers, decode_header_value, is_json_content_t
 use super::sse::SseStream;
 use super::{HttpBody, HttpRequest, HttpResponse};
 use crate::jsonrpc::{self, ErrorObject, Incoming, Message, Request, Response, INVALID_REQUEST};
+use crate::middleware::TraceContext;
 use crate::protocol::{methods, ProtocolVersion, META_LOG_LEVEL};
 use crate::server::{Outcome, Reply};
 use crate::tool::{is_token_char, Tool};
 use crate::Server;
 use serde_json::{json, Value};
+use std::sync::Arc;
 
 /// Request headers a browser client may send, answered in CORS preflights.
 const ALLOWED_HEADERS: &str =
-    "content-type, accept, authorization, mcp-protocol-version, mcp-session-id, mcp-method, mcp-name, last-event-id";
+    "content-type, accept, authorization, mcp-protocol-version, mcp-session-id, mcp-method, mcp-name, last-event-id, traceparent, tracestate, x-request-id";
 /// Response headers a browser client may read.
-const EXPOSED_HEADERS: &str = "mcp-protocol-version, mcp-session-id, www-authenticate";
+const EXPOSED_HEADERS: &str =
+    "mcp-protocol-version, mcp-session-id, www-authenticate, x-request-id";
 const ALLOWED_METHODS: &str = "POST, OPTIONS";
 
 impl Server {
@@ -70,7 +73,14 @@ impl Server {
         }
         let mut response = match method.as_str() {
             "OPTIONS" => preflight(&req),
-            "POST" => self.post(req).await,
+            "POST" => {
+                let trace =
+                    TraceContext::from_headers(|name| req.header_value(name), self.runtime());
+                let request_id = trace.request_id().to_owned();
+                let mut response = self.post(req, Arc::new(trace)).await;
+                response.headers.push(("x-request-id", request_id));
+                response
+            }
             _ => {
                 let mut response = error_response(
                     405,
@@ -93,7 +103,7 @@ impl Server {
         response
     }
 
-    async fn post(&self, req: HttpRequest) -> HttpResponse {
+    async fn post(&self, req: HttpRequest, trace: Arc<TraceContext>) -> HttpResponse {
         let limit = self.http_config().max_body_bytes;
         let declared = req
             .header_value("content-length")
@@ -144,7 +154,7 @@ impl Server {
         let request = match incoming {
             Incoming::Single(Ok(Message::Request(request))) => request,
             other => {
-                return match self.incoming_as(other, header_version, caller).await {
+                return match self.incoming_as(other, header_version, caller, trace).await {
                     Outcome::Accepted => HttpResponse {
                         status: 202,
                         headers: Vec::new(),
@@ -175,10 +185,11 @@ impl Server {
         if accepts.event_stream && (wants_stream || !accepts.json) {
             let (sink, notifications) = futures_channel::mpsc::unbounded();
             let server = self.clone();
-            let reply =
-                Box::pin(
-                    async move { server.dispatch(request, version, Some(sink), caller).await },
-                );
+            let reply = Box::pin(async move {
+                server
+                    .request_through_chain(request, header_version, Some(sink), caller, trace)
+                    .await
+            });
             return HttpResponse {
                 status: 200,
                 headers: vec![
@@ -189,7 +200,10 @@ impl Server {
                 body: HttpBody::Sse(Box::pin(SseStream::new(notifications, reply))),
             };
         }
-        reply_response(self.dispatch(request, version, None, caller).await)
+        reply_response(
+            self.request_through_chain(request, header_version, None, caller, trace)
+                .await,
+        )
     }
 }
 

@@ -1,9 +1,8 @@
 //! Reading the few request headers the transport cares about.
 
 use super::HttpRequest;
+use crate::base64::{self, Form};
 use crate::tool::MirroredParam;
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
 use serde_json::Value;
 
 /// What an `Accept` header allows.
@@ -67,7 +66,7 @@ pub(crate) fn decode_header_value(value: &str) -> Option<String> {
         .strip_prefix("=?base64?")
         .and_then(|v| v.strip_suffix("?="))
     {
-        Some(encoded) => String::from_utf8(STANDARD.decode(encoded).ok()?).ok(),
+        Some(encoded) => String::from_utf8(base64::decode(encoded, Form::Standard)?).ok(),
         None => Some(value.to_owned()),
     }
 }

@@ -10,4 +10,11 @@ use super::{MaybeSend, MaybeSync};
 pub trait Clock: MaybeSend + MaybeSync {
     /// Milliseconds since 1970-01-01T00:00:00Z.
     fn now_unix_ms(&self) -> u64;
+
+    /// Microseconds from a fixed point, never going back: what durations are measured
+    /// with. Defaults to the wall clock in whole milliseconds; native hosts give a finer
+    /// monotonic clock.
+    fn monotonic_micros(&self) -> u64 {
+        self.now_unix_ms().saturating_mul(1000)
+    }
 }

@@ -18,6 +18,50 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// The level a `EDGEMCP_LOG_LEVEL` (or `RUST_LOG`-style) setting asks for: `debug`,
+    /// `info`, `warn`, `error` or `off` (`None`), optionally as directives such as
+    /// `warn,edgemcp=debug`, where the `edgemcp` directive wins over the bare level.
+    /// Anything else is an error naming the setting.
+    ///
+    /// ```
+    /// use edgemcp::runtime::Severity;
+    ///
+    /// assert_eq!(Severity::from_directives("warn")?, Some(Severity::Warn));
+    /// assert_eq!(
+    ///     Severity::from_directives("info,edgemcp=debug,hyper=off")?,
+    ///     Some(Severity::Debug)
+    /// );
+    /// assert_eq!(Severity::from_directives("off")?, None);
+    /// assert!(Severity::from_directives("loud").is_err());
+    /// # Ok::<(), edgemcp::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// A configuration error when a level is not one of the five.
+    pub fn from_directives(text: &str) -> crate::Result<Option<Severity>> {
+        let level = |name: &str| match name.trim().to_ascii_lowercase().as_str() {
+            "trace" | "debug" => Ok(Some(Severity::Debug)),
+            "info" => Ok(Some(Severity::Info)),
+            "warn" | "warning" => Ok(Some(Severity::Warn)),
+            "error" => Ok(Some(Severity::Error)),
+            "off" | "none" => Ok(None),
+            other => Err(crate::Error::config(format!(
+                "The log level {other:?} is not one of debug, info, warn, error, off."
+            ))),
+        };
+        let mut bare = Ok(Some(Severity::Info));
+        for directive in text.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+            match directive.split_once('=') {
+                Some((target, value)) if target.trim().starts_with("edgemcp") => {
+                    return level(value)
+                }
+                Some(_) => {}
+                None => bare = level(directive),
+            }
+        }
+        bare
+    }
+
     /// `debug`, `info`, `warn` or `error`.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -65,6 +65,7 @@ pub struct Runtime {
     http_client: Option<Arc<dyn HttpClient>>,
     signatures: Option<Arc<dyn SignatureVerifier>>,
     logger: Option<Arc<dyn Logger>>,
+    min_severity: Option<Severity>,
 }
 
 impl Runtime {
@@ -81,6 +82,7 @@ impl Runtime {
             http_client: None,
             signatures: None,
             logger: None,
+            min_severity: Some(Severity::Info),
         }
     }
 
@@ -104,8 +106,23 @@ impl Runtime {
         self
     }
 
-    /// Sends an event to the host's logger, if it gave one.
+    /// Logs only events at `min` or above (`Info` unless told); `None` logs nothing.
+    /// Hosts set it from `EDGEMCP_LOG_LEVEL` (see [`Severity::from_directives`]).
+    pub fn with_min_severity(mut self, min: Option<Severity>) -> Self {
+        self.min_severity = min;
+        self
+    }
+
+    /// Whether an event of `severity` would reach a logger.
+    pub fn logs(&self, severity: Severity) -> bool {
+        self.logger.is_some() && self.min_severity.is_some_and(|min| severity >= min)
+    }
+
+    /// Sends an event to the host's logger, if it gave one and the level lets it through.
     pub fn log(&self, severity: Severity, message: &str, fields: &[(&str, serde_json::Value)]) {
+        if !self.logs(severity) {
+            return;
+        }
         if let Some(logger) = &self.logger {
             logger.log(&LogEvent {
                 severity,
@@ -113,6 +130,11 @@ impl Runtime {
                 fields,
             });
         }
+    }
+
+    /// Microseconds on the host's monotonic clock, for measuring durations.
+    pub fn monotonic_micros(&self) -> u64 {
+        self.clock.monotonic_micros()
     }
 
     /// The host's HTTP client, if it gave one.

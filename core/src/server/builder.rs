@@ -2,10 +2,11 @@ use super::listing::Listing;
 use super::{Server, ServerInner};
 use crate::auth::Auth;
 use crate::http::HttpConfig;
+use crate::middleware::{Layer, RequestLog};
 use crate::prompt::Prompt;
 use crate::protocol::Implementation;
 use crate::resource::{Resource, ResourceTemplate};
-use crate::runtime::Runtime;
+use crate::runtime::{Runtime, Severity};
 use crate::tool::Tool;
 use crate::{Error, Result};
 use serde_json::{json, Map, Value};
@@ -33,6 +34,10 @@ pub struct ServerBuilder {
     state_secret: Option<Vec<u8>>,
     state_ttl: Duration,
     auth: Option<Auth>,
+    layers: Vec<Arc<dyn Layer>>,
+    log_arguments: bool,
+    /// The log level the variables asked for, applied to the runtime at build.
+    min_severity: Option<Option<Severity>>,
 }
 
 /// How many entries one list page holds unless [`ServerBuilder::page_size`] says otherwise.
@@ -59,6 +64,9 @@ impl ServerBuilder {
             state_secret: None,
             state_ttl: DEFAULT_STATE_TTL,
             auth: None,
+            layers: Vec::new(),
+            log_arguments: false,
+            min_severity: None,
             prompts: Vec::new(),
         }
     }
@@ -176,16 +184,53 @@ impl ServerBuilder {
         self
     }
 
-    /// Reads the `requestState` settings every host takes from its variables:
+    /// Adds a layer to the middleware chain around dispatch (see [`crate::middleware`]).
+    /// Layers run in the order they are added, inside the built-in request log.
+    ///
+    /// ```
+    /// use edgemcp::middleware::{from_fn, Exchange, Next};
+    ///
+    /// let builder = edgemcp::Server::builder("demo", "1.0.0").layer(from_fn(
+    ///     |exchange: Exchange, next: Next| async move {
+    ///         // Before: the message; after: the reply.
+    ///         let reply = next.run(exchange).await;
+    ///         reply
+    ///     },
+    /// ));
+    /// # let _ = builder;
+    /// ```
+    pub fn layer(mut self, layer: impl Layer + 'static) -> Self {
+        self.layers.push(Arc::new(layer));
+        self
+    }
+
+    /// Whether the request log holds each `tools/call`'s arguments (off by default):
+    /// capped at 1 KiB, the values of secret-looking members masked.
+    pub fn log_arguments(mut self, on: bool) -> Self {
+        self.log_arguments = on;
+        self
+    }
+
+    /// Reads the server settings every host takes from its variables:
     ///
     /// | variable | meaning |
     /// |---|---|
     /// | `EDGEMCP_STATE_SECRET` | the [`state_secret`](Self::state_secret), at least 32 bytes (a secret; the same on every instance) |
     /// | `EDGEMCP_STATE_TTL_SECONDS` | the [`state_ttl`](Self::state_ttl) in seconds (default 300) |
+    /// | `EDGEMCP_LOG_LEVEL` | `debug`, `info` (default), `warn`, `error` or `off`, or `RUST_LOG`-style directives (see [`Severity::from_directives`]); `RUST_LOG` when unset |
+    /// | `EDGEMCP_LOG_ARGUMENTS` | `true` to [`log_arguments`](Self::log_arguments) |
     ///
     /// # Errors
     /// A configuration error naming the variable when a value is out of range.
-    pub fn state_from_vars(mut self, get: impl Fn(&str) -> Option<String>) -> Result<Self> {
+    pub fn settings_from_vars(mut self, get: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        if let Some(level) = get("EDGEMCP_LOG_LEVEL").or_else(|| get("RUST_LOG")) {
+            let min = Severity::from_directives(&level)
+                .map_err(|e| Error::config(format!("EDGEMCP_LOG_LEVEL: {}", e.message())))?;
+            self.min_severity = Some(min);
+        }
+        if let Some(on) = get("EDGEMCP_LOG_ARGUMENTS") {
+            self.log_arguments = crate::toolkit::parse_flag("EDGEMCP_LOG_ARGUMENTS", &on)?;
+        }
         if let Some(secret) = get("EDGEMCP_STATE_SECRET").filter(|s| !s.is_empty()) {
             if secret.len() < 32 {
                 return Err(Error::config(format!(
@@ -228,6 +273,10 @@ impl ServerBuilder {
     /// allow, a schema does not describe an object, an `x-mcp-header` annotation breaks
     /// its rules, or the page size is zero.
     pub fn build(mut self, runtime: Runtime) -> Result<Server> {
+        let runtime = match self.min_severity {
+            Some(min) => runtime.with_min_severity(min),
+            None => runtime,
+        };
         if self.page_size == 0 {
             return Err(Error::config("The page size must be at least 1."));
         }
@@ -264,8 +313,13 @@ impl ServerBuilder {
                 key
             }
         };
+        let mut layers: Vec<Arc<dyn Layer>> = vec![Arc::new(RequestLog {
+            arguments: self.log_arguments,
+        })];
+        layers.extend(self.layers);
         Ok(Server {
             inner: Arc::new(ServerInner {
+                chain: crate::middleware::chain(&layers),
                 tool_list: Listing::new("tools", &self.tools, Tool::descriptor),
                 resource_list: Listing::new("resources", &self.resources, Resource::descriptor),
                 template_list: Listing::new(

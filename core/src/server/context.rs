@@ -1,6 +1,7 @@
 //! What a handler knows about the request it serves, and how it talks back while it runs.
 
 use crate::auth::Admitted;
+use crate::middleware::TraceContext;
 use crate::protocol::{methods, LogLevel, ProtocolVersion};
 use crate::runtime::Runtime;
 use futures_channel::mpsc::UnboundedSender;
@@ -26,6 +27,7 @@ struct ContextInner {
     last_progress: Mutex<Option<f64>>,
     round: Round,
     caller: Admitted,
+    trace: Arc<TraceContext>,
 }
 
 /// What a retry of a multi-round request (2026-07-28) brings back, and what the client
@@ -41,6 +43,8 @@ pub(crate) struct Round {
 }
 
 impl RequestContext {
+    // Crate-internal, called from one place; each argument is a separate fact of the request.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         runtime: Runtime,
         version: ProtocolVersion,
@@ -49,6 +53,7 @@ impl RequestContext {
         sink: Option<UnboundedSender<Value>>,
         round: Round,
         caller: Admitted,
+        trace: Arc<TraceContext>,
     ) -> Self {
         let progress_token = meta
             .and_then(|m| m.get("progressToken"))
@@ -64,6 +69,7 @@ impl RequestContext {
                 last_progress: Mutex::new(None),
                 round,
                 caller,
+                trace,
             }),
         }
     }
@@ -83,6 +89,18 @@ impl RequestContext {
     /// (no [`Auth`](crate::auth::Auth), or a trusted transport such as stdio).
     pub fn identity(&self) -> Option<&crate::auth::Identity> {
         self.inner.caller.as_deref()
+    }
+
+    /// The id this request is logged under (and returned to HTTP clients as
+    /// `X-Request-Id`).
+    pub fn request_id(&self) -> &str {
+        self.inner.trace.request_id()
+    }
+
+    /// The request's trace context: send [`TraceContext::traceparent`] on the calls a
+    /// handler makes to other services, so they join the trace.
+    pub fn trace(&self) -> &TraceContext {
+        &self.inner.trace
     }
 
     /// The caller as admitted, for sealing state to it.

@@ -10,6 +10,7 @@ use crate::jsonrpc::{
     describe, ErrorObject, Incoming, Message, Request, RequestId, Response, INVALID_PARAMS,
     INVALID_REQUEST,
 };
+use crate::middleware::{Exchange, TraceContext};
 use crate::prompt::{PromptArgs, PromptReply, MAX_COMPLETIONS};
 use crate::protocol::{methods, LogLevel, ProtocolVersion, META_LOG_LEVEL, META_SERVER_INFO};
 use crate::tool::validate::validate;
@@ -18,6 +19,7 @@ use crate::{Error, ErrorKind};
 use futures_channel::mpsc::UnboundedSender;
 use futures_util::future::{self, Either};
 use serde_json::{json, Map, Value};
+use std::sync::Arc;
 
 /// A response and the HTTP status a Streamable HTTP host should send it with.
 #[derive(Debug, Clone, PartialEq)]
@@ -126,7 +128,10 @@ impl Server {
         caller: Caller,
     ) -> Outcome {
         match admit(self.auth(), caller).await {
-            Ok(admitted) => self.incoming_as(incoming, transport, admitted).await,
+            Ok(admitted) => {
+                let trace = Arc::new(TraceContext::new(self.runtime()));
+                self.incoming_as(incoming, transport, admitted, trace).await
+            }
             Err(refusal) => Outcome::One(refused(incoming_id(&incoming), &refusal)),
         }
     }
@@ -137,6 +142,7 @@ impl Server {
         incoming: Incoming,
         transport: Option<ProtocolVersion>,
         caller: Admitted,
+        trace: Arc<TraceContext>,
     ) -> Outcome {
         match incoming {
             Incoming::Single(Err(response)) => Outcome::One(Reply {
@@ -144,7 +150,10 @@ impl Server {
                 http_status: 400,
             }),
             Incoming::Single(Ok(message)) => {
-                match self.message_as(message, transport, None, caller).await {
+                match self
+                    .message_as(message, transport, None, caller, trace)
+                    .await
+                {
                     Some(reply) => Outcome::One(reply),
                     None => Outcome::Accepted,
                 }
@@ -162,7 +171,7 @@ impl Server {
                             .into_reply(None),
                     );
                 }
-                let caller = &caller;
+                let (caller, trace) = (&caller, &trace);
                 let replies = future::join_all(items.into_iter().map(|item| async move {
                     match item {
                         Err(response) => Some(response),
@@ -176,7 +185,7 @@ impl Server {
                             ))
                         }
                         Ok(message) => self
-                            .message_as(message, transport, None, caller.clone())
+                            .message_as(message, transport, None, caller.clone(), trace.clone())
                             .await
                             .map(|reply| reply.response),
                     }
@@ -209,20 +218,82 @@ impl Server {
             _ => None,
         };
         match admit(self.auth(), caller).await {
-            Ok(admitted) => self.message_as(message, transport, sink, admitted).await,
+            Ok(admitted) => {
+                let trace = Arc::new(TraceContext::new(self.runtime()));
+                self.message_as(message, transport, sink, admitted, trace)
+                    .await
+            }
             Err(refusal) => Some(refused(id, &refusal)),
         }
     }
 
-    async fn message_as(
+    /// Passes one message from an admitted caller through the middleware chain.
+    pub(crate) async fn message_as(
         &self,
         message: Message,
         transport: Option<ProtocolVersion>,
-        sink: Option<UnboundedSender<Value>>,
+        sink: Sink,
         caller: Admitted,
+        trace: Arc<TraceContext>,
+    ) -> Option<Reply> {
+        // A client's response answers nothing this server asked; there is nothing to run.
+        if matches!(message, Message::Response) {
+            return None;
+        }
+        let exchange = Exchange {
+            server: self.clone(),
+            message,
+            transport,
+            sink,
+            caller,
+            trace,
+        };
+        self.inner.chain.handle(exchange).await
+    }
+
+    /// A request through the middleware chain. A layer that answers a request with
+    /// nothing gets an internal error in its place, so the client is never left waiting.
+    pub(crate) async fn request_through_chain(
+        &self,
+        req: Request,
+        transport: Option<ProtocolVersion>,
+        sink: Sink,
+        caller: Admitted,
+        trace: Arc<TraceContext>,
+    ) -> Reply {
+        let id = req.id.clone();
+        match self
+            .message_as(Message::Request(req), transport, sink, caller, trace)
+            .await
+        {
+            Some(reply) => reply,
+            None => Reply {
+                response: Response::error(
+                    Some(id),
+                    ErrorObject::new(
+                        crate::jsonrpc::INTERNAL_ERROR,
+                        "A middleware layer answered this request with nothing.",
+                    ),
+                ),
+                http_status: 500,
+            },
+        }
+    }
+
+    /// The centre of the chain: what a message does once every layer let it through.
+    pub(crate) async fn dispatch_message(
+        &self,
+        message: Message,
+        transport: Option<ProtocolVersion>,
+        sink: Sink,
+        caller: Admitted,
+        trace: Arc<TraceContext>,
     ) -> Option<Reply> {
         match message {
-            Message::Request(req) => Some(self.request_as(req, transport, sink, caller).await),
+            Message::Request(req) => match resolve_version(&req, transport) {
+                Ok(version) => Some(self.dispatch(req, version, sink, caller, trace).await),
+                Err(failure) => Some(failure.into_reply(Some(req.id))),
+            },
             // Notifications need no answer: `initialized` changes nothing on a stateless
             // server, and `cancelled` is carried by the transport dropping the request.
             Message::Notification(_) | Message::Response => None,
@@ -239,31 +310,23 @@ impl Server {
         caller: Caller,
     ) -> Reply {
         match admit(self.auth(), caller).await {
-            Ok(admitted) => self.request_as(req, transport, sink, admitted).await,
+            Ok(admitted) => {
+                let trace = Arc::new(TraceContext::new(self.runtime()));
+                self.request_through_chain(req, transport, sink, admitted, trace)
+                    .await
+            }
             Err(refusal) => refused(Some(req.id), &refusal),
         }
     }
 
-    async fn request_as(
-        &self,
-        req: Request,
-        transport: Option<ProtocolVersion>,
-        sink: Sink,
-        caller: Admitted,
-    ) -> Reply {
-        match resolve_version(&req, transport) {
-            Ok(version) => self.dispatch(req, version, sink, caller).await,
-            Err(failure) => failure.into_reply(Some(req.id)),
-        }
-    }
-
     /// Handles one request whose revision is known.
-    pub(crate) async fn dispatch(
+    async fn dispatch(
         &self,
         req: Request,
         version: ProtocolVersion,
         sink: Sink,
         caller: Admitted,
+        trace: Arc<TraceContext>,
     ) -> Reply {
         let Request { id, method, params } = req;
         // Kept for the log line, should the request fail inside the server.
@@ -271,7 +334,10 @@ impl Server {
             .iter()
             .find_map(|key| params.get(*key).and_then(Value::as_str))
             .map(str::to_owned);
-        match self.call(&method, params, version, sink, caller).await {
+        match self
+            .call(&method, params, version, sink, caller, trace)
+            .await
+        {
             Ok(result) => Reply {
                 response: Response::result(id, self.finish(result, &method, version)),
                 http_status: 200,
@@ -294,6 +360,7 @@ impl Server {
         version: ProtocolVersion,
         sink: Sink,
         caller: Admitted,
+        trace: Arc<TraceContext>,
     ) -> Result<Params, Failure> {
         let inner = &self.inner;
         let stateless = version.is_stateless();
@@ -326,7 +393,7 @@ impl Server {
                 },
             )?),
             methods::TOOLS_CALL if offered("tools") => {
-                let cx = self.context(method, &params, version, sink, caller)?;
+                let cx = self.context(method, &params, version, sink, caller, trace)?;
                 self.call_tool(params, cx).await
             }
             methods::RESOURCES_LIST if offered("resources") => Ok(inner.resource_list.page(
@@ -344,7 +411,7 @@ impl Server {
                 )?)
             }
             methods::RESOURCES_READ if offered("resources") => {
-                let cx = self.context(method, &params, version, sink, caller)?;
+                let cx = self.context(method, &params, version, sink, caller, trace)?;
                 self.read_resource(&params, cx).await
             }
             methods::PROMPTS_LIST if offered("prompts") => Ok(inner.prompt_list.page(
@@ -354,7 +421,7 @@ impl Server {
                 inner.page_size,
             )?),
             methods::PROMPTS_GET if offered("prompts") => {
-                let cx = self.context(method, &params, version, sink, caller)?;
+                let cx = self.context(method, &params, version, sink, caller, trace)?;
                 self.get_prompt(params, cx).await
             }
             methods::COMPLETION_COMPLETE if offered("completions") => self.complete(&params),
@@ -378,6 +445,7 @@ impl Server {
         version: ProtocolVersion,
         sink: Sink,
         caller: Admitted,
+        trace: Arc<TraceContext>,
     ) -> Result<RequestContext, Failure> {
         let meta = params.get("_meta").and_then(Value::as_object);
         let log_level = match meta.and_then(|m| m.get(META_LOG_LEVEL)) {
@@ -402,6 +470,7 @@ impl Server {
             sink,
             round,
             caller,
+            trace,
         ))
     }
 

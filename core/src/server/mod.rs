@@ -75,6 +75,8 @@ pub(crate) struct ServerInner {
     pub(crate) state_ttl_ms: u64,
     /// Access control on the HTTP transport, if on.
     pub(crate) auth: Option<crate::auth::Auth>,
+    /// The middleware chain every message passes through.
+    pub(crate) chain: crate::middleware::BoxHandler,
 }
 
 impl Server {

@@ -74,7 +74,7 @@ impl Server {
         if runtime.fill_random(&mut bytes).is_err() {
             bytes = runtime.now_unix_ms().to_be_bytes();
         }
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
+        crate::util::hex(&bytes)
     }
 }
 

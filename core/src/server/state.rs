@@ -19,13 +19,9 @@
 //! expires; a handler must keep nothing in it that its caller may not see.
 
 use crate::auth::Admitted;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use hmac::{Hmac, Mac};
+use crate::base64::{self, Form};
+use crate::hmac::{constant_time_eq, hmac_sha256};
 use serde_json::{json, Value};
-use sha2::Sha256;
-
-type HmacSha256 = Hmac<Sha256>;
 
 /// What a state is bound to besides its contents: the request it answers and its caller.
 pub(crate) struct Binding<'a> {
@@ -104,8 +100,8 @@ pub(crate) fn seal(
     .to_string();
     format!(
         "{}.{}",
-        URL_SAFE_NO_PAD.encode(payload.as_bytes()),
-        URL_SAFE_NO_PAD.encode(mac(key, payload.as_bytes()))
+        base64::encode(&payload, Form::UrlSafe),
+        base64::encode(hmac_sha256(key, payload.as_bytes()), Form::UrlSafe)
     )
 }
 
@@ -117,16 +113,11 @@ pub(crate) fn open(
     now_ms: u64,
 ) -> Result<Value, Unsealed> {
     let (payload, tag) = sealed.split_once('.').ok_or(Unsealed::Tampered)?;
-    let payload = URL_SAFE_NO_PAD
-        .decode(payload)
-        .map_err(|_| Unsealed::Tampered)?;
-    let tag = URL_SAFE_NO_PAD
-        .decode(tag)
-        .map_err(|_| Unsealed::Tampered)?;
-    let mut check = HmacSha256::new_from_slice(key).map_err(|_| Unsealed::Tampered)?;
-    check.update(&payload);
-    // verify_slice compares in constant time.
-    check.verify_slice(&tag).map_err(|_| Unsealed::Tampered)?;
+    let payload = base64::decode(payload, Form::UrlSafe).ok_or(Unsealed::Tampered)?;
+    let tag = base64::decode(tag, Form::UrlSafe).ok_or(Unsealed::Tampered)?;
+    if !constant_time_eq(&hmac_sha256(key, &payload), &tag) {
+        return Err(Unsealed::Tampered);
+    }
     let mut payload: Value = serde_json::from_slice(&payload).map_err(|_| Unsealed::Tampered)?;
     let expires = payload["exp"].as_u64();
     if payload["v"] != 1 || expires.is_none() {
@@ -141,17 +132,6 @@ pub(crate) fn open(
     match expires {
         Some(at) if now_ms > at => Err(Unsealed::Expired(now_ms - at)),
         _ => Ok(payload["s"].take()),
-    }
-}
-
-fn mac(key: &[u8], payload: &[u8]) -> Vec<u8> {
-    match HmacSha256::new_from_slice(key) {
-        Ok(mut mac) => {
-            mac.update(payload);
-            mac.finalize().into_bytes().to_vec()
-        }
-        // HMAC takes keys of any length; this arm cannot run.
-        Err(_) => Vec::new(),
     }
 }
 
@@ -203,8 +183,9 @@ mod tests {
             );
         }
         let (payload, tag) = sealed.split_once('.').unwrap();
-        let forged = URL_SAFE_NO_PAD.encode(
+        let forged = base64::encode(
             br#"{"v":1,"m":"tools/call","n":"ask","c":"anonymous","iat":0,"exp":9999999999999,"s":{"round":9}}"#,
+            Form::UrlSafe,
         );
         for bad in [
             format!("{sealed}-TAMPERED"),
@@ -252,9 +233,7 @@ mod tests {
             5,
             10,
         );
-        let payload = URL_SAFE_NO_PAD
-            .decode(sealed.split_once('.').unwrap().0)
-            .unwrap();
+        let payload = base64::decode(sealed.split_once('.').unwrap().0, Form::UrlSafe).unwrap();
         let payload: Value = serde_json::from_slice(&payload).unwrap();
         assert_eq!(
             payload,

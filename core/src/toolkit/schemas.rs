@@ -18,7 +18,10 @@ use std::sync::OnceLock;
 fn all() -> Result<&'static Map<String, Value>> {
     static SCHEMAS: OnceLock<Option<Map<String, Value>>> = OnceLock::new();
     SCHEMAS
-        .get_or_init(|| serde_json::from_str(include_str!("schemas.json")).ok())
+        .get_or_init(|| {
+            // `build.rs` copies the file here without its whitespace.
+            serde_json::from_str(include_str!(concat!(env!("OUT_DIR"), "/schemas.min.json"))).ok()
+        })
         .as_ref()
         .ok_or_else(|| {
             Error::internal("The toolkit schemas (toolkit/schemas.json) are not valid JSON.")

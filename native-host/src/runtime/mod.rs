@@ -7,7 +7,7 @@ mod signatures;
 
 use edgemcp::runtime::{BoxFuture, Clock, LogEvent, Logger, Rng, Runtime, Timer};
 use edgemcp::{Error, ErrorKind};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 struct SystemClock;
 
@@ -17,6 +17,12 @@ impl Clock for SystemClock {
             .duration_since(UNIX_EPOCH)
             .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
             .unwrap_or(0)
+    }
+
+    fn monotonic_micros(&self) -> u64 {
+        static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+        let start = START.get_or_init(Instant::now);
+        u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX)
     }
 }
 

@@ -3,9 +3,8 @@
 //! interval), and never trusted when they could not be fetched.
 
 use crate::auth::TokenRejected;
+use crate::base64::{self, Form};
 use crate::runtime::{HttpClient, PublicKey, Runtime, Severity, SignatureAlgorithm};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use futures_util::future::{select, Either};
 use futures_util::lock::Mutex as AsyncMutex;
 use serde_json::Value;
@@ -246,7 +245,7 @@ fn unfit(algorithm: SignatureAlgorithm) -> TokenRejected {
 /// A signing key of a JWKS, or `None` for a key this server does not use.
 fn parse_jwk(jwk: &Value) -> Option<Jwk> {
     let field = |name: &str| jwk.get(name).and_then(Value::as_str);
-    let bytes = |name: &str| field(name).and_then(|text| URL_SAFE_NO_PAD.decode(text).ok());
+    let bytes = |name: &str| field(name).and_then(|text| base64::decode(text, Form::UrlSafe));
     if field("use").is_some_and(|usage| usage != "sig") {
         return None;
     }
@@ -345,7 +344,7 @@ mod tests {
 
     #[test]
     fn keeps_only_signing_keys_that_fit_their_algorithm() {
-        let b64 = |bytes: &[u8]| URL_SAFE_NO_PAD.encode(bytes);
+        let b64 = |bytes: &[u8]| base64::encode(bytes, Form::UrlSafe);
         let n = b64(&[0xC5; 256]);
         let point = b64(&[7; 32]);
         let rsa =

@@ -2,9 +2,8 @@
 //! algorithm, a JSON object of claims, a signature.
 
 use crate::auth::TokenRejected;
+use crate::base64::{self, Form};
 use crate::runtime::SignatureAlgorithm;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use serde_json::{Map, Value};
 
 /// Longer tokens are refused before any decoding: real access tokens are a few KB.
@@ -46,9 +45,7 @@ pub(super) fn parse(token: &str) -> Result<SignedToken<'_>, TokenRejected> {
     };
     let claims = decode_object(payload)
         .ok_or_else(|| TokenRejected::new("the token's payload is not a JSON object"))?;
-    let signature = URL_SAFE_NO_PAD
-        .decode(signature)
-        .ok()
+    let signature = base64::decode(signature, Form::UrlSafe)
         .filter(|bytes| !bytes.is_empty())
         .ok_or_else(|| TokenRejected::new("the token's signature is missing or not base64url"))?;
     Ok(SignedToken {
@@ -80,7 +77,7 @@ fn algorithm(header: &Map<String, Value>) -> Result<SignatureAlgorithm, TokenRej
 }
 
 fn decode_object(part: &str) -> Option<Map<String, Value>> {
-    let bytes = URL_SAFE_NO_PAD.decode(part).ok()?;
+    let bytes = base64::decode(part, Form::UrlSafe)?;
     match serde_json::from_slice(&bytes).ok()? {
         Value::Object(map) => Some(map),
         _ => None,
@@ -92,7 +89,7 @@ mod tests {
     use super::*;
 
     fn encode(json: &str) -> String {
-        URL_SAFE_NO_PAD.encode(json)
+        base64::encode(json, Form::UrlSafe)
     }
 
     fn token(header: &str, payload: &str) -> String {

@@ -17,8 +17,9 @@ use crate::{Error, ErrorKind};
 use std::time::Duration;
 use wasm_bindgen::{JsCast, JsValue};
 
-/// The runtime of this JavaScript host. Log events go to `console` as objects (Workers
-/// Logs indexes their fields); replace the logger with [`Runtime::with_logger`].
+/// The runtime of this JavaScript host. Log events go to `console` as one JSON line each
+/// (which Workers Logs and most collectors index by field); replace the logger with
+/// [`Runtime::with_logger`].
 pub fn runtime() -> Runtime {
     Runtime::new(DateClock, TimeoutTimer, WebCryptoRng)
         .with_http_client(fetch::GlobalFetch)
@@ -38,11 +39,9 @@ impl Logger for ConsoleLogger {
             Severity::Warn => "warn",
             Severity::Info | Severity::Debug => "log",
         };
-        if let (Some(print), Ok(object)) = (
-            method(&console, name),
-            js_sys::JSON::parse(&event.to_json().to_string()),
-        ) {
-            let _ = print.call1(&console, &object);
+        if let Some(print) = method(&console, name) {
+            let line = JsValue::from_str(&event.to_json().to_string());
+            let _ = print.call1(&console, &line);
         }
     }
 }

@@ -2,10 +2,9 @@
 //! is compiled into the wasm module.
 
 use super::{call_async, object, property};
+use crate::base64::{self, Form};
 use crate::runtime::{BoxFuture, PublicKey, SignatureAlgorithm, SignatureVerifier};
 use crate::{Error, ErrorKind};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use wasm_bindgen::JsValue;
 
 pub(super) struct SubtleSignatures;
@@ -31,7 +30,7 @@ impl SignatureVerifier for SubtleSignatures {
             let subtle = property(&js_sys::global(), "crypto")
                 .and_then(|crypto| property(&crypto, "subtle"))
                 .ok_or_else(|| unavailable("crypto.subtle is missing".to_owned()))?;
-            let text = |bytes: &[u8]| JsValue::from_str(&URL_SAFE_NO_PAD.encode(bytes));
+            let text = |bytes: &[u8]| JsValue::from_str(&base64::encode(bytes, Form::UrlSafe));
             let sha256 = JsValue::from_str("SHA-256");
             let (jwk, import, check) = match key {
                 PublicKey::Rsa { n, e } => {

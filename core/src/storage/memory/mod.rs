@@ -14,9 +14,8 @@ pub use blob::MemoryBlobs;
 pub use kv::MemoryKv;
 pub use sql::MemorySql;
 
+use crate::base64::{self, Form};
 use crate::{Error, Result};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::sync::{Mutex, MutexGuard};
@@ -33,14 +32,12 @@ fn lock<'m, T>(mutex: &'m Mutex<T>, what: &str) -> Result<MutexGuard<'m, T>> {
 
 /// The cursor that resumes a listing after `last_key`.
 fn encode_cursor(last_key: &str) -> String {
-    URL_SAFE_NO_PAD.encode(last_key)
+    base64::encode(last_key, Form::UrlSafe)
 }
 
 /// The key a cursor made by [`encode_cursor`] resumes after, checked against `prefix`.
 fn decode_cursor(cursor: &str, prefix: &str) -> Result<String> {
-    URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
+    base64::decode(cursor, Form::UrlSafe)
         .and_then(|raw| String::from_utf8(raw).ok())
         .filter(|key| key.starts_with(prefix))
         .ok_or_else(|| {

@@ -16,6 +16,7 @@ pub mod policy;
 mod render;
 
 use super::schemas;
+use crate::base64::{self, Form};
 use crate::protocol::{ResourceContents, ToolAnnotations};
 use crate::storage::{SqlDatabase, SqlLimits, SqlValue};
 use crate::toolkit::config::{SqlConfig, SQL_ROW_CAP};
@@ -23,8 +24,6 @@ use crate::util::base64_encode;
 use crate::{
     Error, ErrorKind, Resource, ResourceTemplate, Result, ServerBuilder, Tool, ToolResult,
 };
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use futures_util::future::{self, Either};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -383,14 +382,14 @@ fn fingerprint(query: &str, params: &[Value]) -> u64 {
 }
 
 fn encode_cursor(fingerprint: u64, offset: usize) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{fingerprint:016x}:{offset}"))
+    base64::encode(format!("{fingerprint:016x}:{offset}"), Form::UrlSafe)
 }
 
 fn decode_cursor(cursor: &str, fingerprint: u64) -> Result<usize> {
     let refused = || {
         Error::invalid_params("The cursor does not belong to this query and params; run the query again without a cursor.")
     };
-    let raw = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| refused())?;
+    let raw = base64::decode(cursor, Form::UrlSafe).ok_or_else(refused)?;
     let text = String::from_utf8(raw).map_err(|_| refused())?;
     let (hash, offset) = text.split_once(':').ok_or_else(refused)?;
     if u64::from_str_radix(hash, 16).ok() != Some(fingerprint) {

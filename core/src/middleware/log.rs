@@ -1,0 +1,141 @@
+//! The request log: one event per message handled, with what an operator needs to follow
+//! it and nothing a client must keep to itself.
+
+use super::{BoxHandler, Exchange, Handler, Layer};
+use crate::redact::mask_secrets;
+use crate::runtime::{BoxFuture, Severity};
+use crate::server::Reply;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+/// The most bytes of arguments one event holds, when arguments are logged at all.
+const MAX_LOGGED_ARGUMENTS: usize = 1024;
+
+/// Logs each message once it is answered: request id, trace and span, method, target,
+/// revision, outcome, JSON-RPC code, HTTP status, duration, response size, caller.
+///
+/// Tool arguments are left out unless `arguments` is on; then they are capped and the
+/// values of secret-looking members masked. Headers, tokens and `requestState` are never
+/// logged.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct RequestLog {
+    pub(crate) arguments: bool,
+}
+
+impl Layer for RequestLog {
+    fn layer(&self, inner: BoxHandler) -> BoxHandler {
+        Arc::new(RequestLogHandler {
+            arguments: self.arguments,
+            inner,
+        })
+    }
+}
+
+struct RequestLogHandler {
+    arguments: bool,
+    inner: BoxHandler,
+}
+
+impl Handler for RequestLogHandler {
+    fn handle(&self, exchange: Exchange) -> BoxFuture<'static, Option<Reply>> {
+        let runtime = exchange.runtime().clone();
+        if !runtime.logs(Severity::Error) {
+            return self.inner.handle(exchange);
+        }
+        let started = runtime.monotonic_micros();
+        let mut fields = vec![
+            ("ts_ms", json!(runtime.now_unix_ms())),
+            ("request_id", json!(exchange.trace.request_id())),
+            ("trace_id", json!(exchange.trace.trace_id())),
+            ("span_id", json!(exchange.trace.span_id())),
+            ("method", json!(exchange.method())),
+            (
+                "protocol_version",
+                json!(exchange.protocol_version().as_str()),
+            ),
+        ];
+        if let Some(target) = exchange.target() {
+            fields.push(("target", json!(target)));
+        }
+        if let Some(who) = exchange.identity() {
+            fields.push(("subject", json!(who.subject)));
+            if let Some(tenant) = &who.tenant {
+                fields.push(("tenant", json!(tenant)));
+            }
+        }
+        if self.arguments {
+            if let Some(arguments) = exchange.params().and_then(|p| p.get("arguments")) {
+                fields.push(("arguments", capped(mask_secrets(arguments))));
+            }
+        }
+        let replied = self.inner.handle(exchange);
+        Box::pin(async move {
+            let reply = replied.await;
+            let elapsed = runtime.monotonic_micros().saturating_sub(started);
+            fields.push(("duration_ms", json!(elapsed as f64 / 1000.0)));
+            let severity = match &reply {
+                None => {
+                    fields.push(("outcome", json!("accepted")));
+                    Severity::Info
+                }
+                Some(reply) => {
+                    fields.push(("http_status", json!(reply.http_status)));
+                    fields.push(("response_bytes", json!(serialized_len(&reply.response))));
+                    match &reply.response.outcome {
+                        Err(error) => {
+                            fields.push(("outcome", json!("error")));
+                            fields.push(("code", json!(error.code)));
+                            if error.code == crate::jsonrpc::INTERNAL_ERROR {
+                                Severity::Error
+                            } else {
+                                Severity::Warn
+                            }
+                        }
+                        Ok(result) if result.get("isError") == Some(&Value::Bool(true)) => {
+                            fields.push(("outcome", json!("tool_error")));
+                            Severity::Info
+                        }
+                        Ok(_) => {
+                            fields.push(("outcome", json!("ok")));
+                            Severity::Info
+                        }
+                    }
+                }
+            };
+            runtime.log(severity, "mcp message", &fields);
+            reply
+        })
+    }
+}
+
+/// `value`, or its first bytes as a string when its JSON is longer than the cap.
+fn capped(value: Value) -> Value {
+    let text = value.to_string();
+    if text.len() <= MAX_LOGGED_ARGUMENTS {
+        return value;
+    }
+    let mut end = MAX_LOGGED_ARGUMENTS;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    json!(format!("{}… ({} bytes)", &text[..end], text.len()))
+}
+
+/// The length of `value` as JSON, without keeping the text.
+fn serialized_len(value: &impl serde::Serialize) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    match serde_json::to_writer(&mut count, value) {
+        Ok(()) => count.0,
+        Err(_) => 0,
+    }
+}

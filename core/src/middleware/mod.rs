@@ -1,0 +1,244 @@
+//! The ordered chain around dispatch.
+//!
+//! Every MCP message a server handles, on every transport, passes through the same chain:
+//! the built-in layers (the request log), then the layers added with
+//! [`ServerBuilder::layer`](crate::ServerBuilder::layer) in the order they were added,
+//! then dispatch. A layer wraps the handler inside it, so it sees the message on the way
+//! in (and may answer it without going further) and the reply on the way out.
+//!
+//! The transport has done its part before the chain runs: the caller is admitted (see
+//! [`Caller`](crate::auth::Caller)) and the [`TraceContext`] read or created.
+//!
+//! ```
+//! use edgemcp::middleware::{from_fn, Exchange, Next};
+//! use edgemcp::{Server, runtime::Runtime};
+//!
+//! // Refuses `tools/call` on Sundays, say; here: a method nobody may call.
+//! let closed = from_fn(|exchange: Exchange, next: Next| async move {
+//!     if exchange.method() == "resources/subscribe" {
+//!         return exchange.reply_error(-32601, "Subscriptions are not offered here.");
+//!     }
+//!     next.run(exchange).await
+//! });
+//! let server = Server::builder("demo", "1.0.0")
+//!     .layer(closed)
+//!     .build(Runtime::for_tests(0))
+//!     .unwrap();
+//! # let _ = server;
+//! ```
+
+mod log;
+mod trace;
+
+pub(crate) use log::RequestLog;
+pub use trace::TraceContext;
+
+use crate::auth::{Admitted, Identity};
+use crate::jsonrpc::{ErrorObject, Message, RequestId, Response};
+use crate::protocol::ProtocolVersion;
+use crate::runtime::{BoxFuture, MaybeSend, MaybeSync};
+use crate::server::Reply;
+use crate::Server;
+use futures_channel::mpsc::UnboundedSender;
+use serde_json::Value;
+use std::future::Future;
+use std::sync::Arc;
+
+/// One MCP message on its way through the chain, with what the transport knows of it.
+pub struct Exchange {
+    pub(crate) server: Server,
+    pub(crate) message: Message,
+    pub(crate) transport: Option<ProtocolVersion>,
+    pub(crate) sink: Option<UnboundedSender<Value>>,
+    pub(crate) caller: Admitted,
+    pub(crate) trace: Arc<TraceContext>,
+}
+
+impl Exchange {
+    /// The JSON-RPC method (empty for a client's response, which nothing handles).
+    pub fn method(&self) -> &str {
+        match &self.message {
+            Message::Request(req) => &req.method,
+            Message::Notification(note) => &note.method,
+            Message::Response => "",
+        }
+    }
+
+    /// The request id; `None` for a notification.
+    pub fn id(&self) -> Option<&RequestId> {
+        match &self.message {
+            Message::Request(req) => Some(&req.id),
+            _ => None,
+        }
+    }
+
+    /// The parameters (an empty object when the message has none).
+    pub fn params(&self) -> Option<&serde_json::Map<String, Value>> {
+        match &self.message {
+            Message::Request(req) => Some(&req.params),
+            Message::Notification(note) => Some(&note.params),
+            Message::Response => None,
+        }
+    }
+
+    /// What the message names: the tool or prompt (`params.name`) or the resource URI
+    /// (`params.uri`).
+    pub fn target(&self) -> Option<&str> {
+        let params = self.params()?;
+        ["name", "uri"]
+            .iter()
+            .find_map(|key| params.get(*key).and_then(Value::as_str))
+    }
+
+    /// The revision the message speaks, as far as can be told before dispatch: the one
+    /// its `_meta` states, else the transport's, else the Streamable HTTP default.
+    pub fn protocol_version(&self) -> ProtocolVersion {
+        self.params()
+            .and_then(|p| p.get("_meta"))
+            .and_then(|m| m.get(crate::protocol::META_PROTOCOL_VERSION))
+            .and_then(Value::as_str)
+            .and_then(|v| v.parse().ok())
+            .or(self.transport)
+            .unwrap_or(ProtocolVersion::HTTP_DEFAULT)
+    }
+
+    /// The verified caller, when access control applies.
+    pub fn identity(&self) -> Option<&Identity> {
+        self.caller.as_deref()
+    }
+
+    /// The request id and trace context it runs under.
+    pub fn trace(&self) -> &TraceContext {
+        &self.trace
+    }
+
+    /// The runtime of the server: its clock, random source and logger.
+    pub fn runtime(&self) -> &crate::runtime::Runtime {
+        self.server.runtime()
+    }
+
+    /// A JSON-RPC error answering this message, for a layer that refuses it; `None` for a
+    /// notification, which gets no answer.
+    pub fn reply_error(&self, code: i64, message: impl Into<String>) -> Option<Reply> {
+        let id = self.id()?.clone();
+        Some(Reply {
+            response: Response::error(Some(id), ErrorObject::new(code, message)),
+            http_status: 200,
+        })
+    }
+}
+
+impl std::fmt::Debug for Exchange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Exchange")
+            .field("method", &self.method())
+            .field("target", &self.target())
+            .field("request_id", &self.trace.request_id())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Handles an exchange: the dispatcher at the centre, or a layer's wrapper around it.
+pub trait Handler: MaybeSend + MaybeSync {
+    /// The reply to the exchange's message; `None` for notifications.
+    fn handle(&self, exchange: Exchange) -> BoxFuture<'static, Option<Reply>>;
+}
+
+/// A handler behind a shared pointer, as layers receive and return them.
+pub type BoxHandler = Arc<dyn Handler>;
+
+/// Wraps the handler inside it in one of its own.
+///
+/// # Behavior
+/// - `layer` runs once, when the server is built; the handler it returns runs per message.
+/// - A wrapper that answers without calling the inner handler short-circuits everything
+///   inside it, dispatch included.
+pub trait Layer: MaybeSend + MaybeSync {
+    /// Wraps `inner`.
+    fn layer(&self, inner: BoxHandler) -> BoxHandler;
+}
+
+/// The rest of the chain, handed to a [`from_fn`] layer.
+#[derive(Clone)]
+pub struct Next(BoxHandler);
+
+impl Next {
+    /// Passes the exchange on and waits for the reply.
+    pub async fn run(self, exchange: Exchange) -> Option<Reply> {
+        self.0.handle(exchange).await
+    }
+}
+
+/// A layer made of an async function of the exchange and the rest of the chain.
+///
+/// See the [module](self) example.
+pub fn from_fn<F, Fut>(f: F) -> FromFn<F>
+where
+    F: Fn(Exchange, Next) -> Fut + Clone + MaybeSend + MaybeSync + 'static,
+    Fut: Future<Output = Option<Reply>> + MaybeSend + 'static,
+{
+    FromFn(f)
+}
+
+/// The layer [`from_fn`] makes.
+#[derive(Clone)]
+pub struct FromFn<F>(F);
+
+struct FromFnHandler<F> {
+    f: F,
+    inner: BoxHandler,
+}
+
+impl<F, Fut> Layer for FromFn<F>
+where
+    F: Fn(Exchange, Next) -> Fut + Clone + MaybeSend + MaybeSync + 'static,
+    Fut: Future<Output = Option<Reply>> + MaybeSend + 'static,
+{
+    fn layer(&self, inner: BoxHandler) -> BoxHandler {
+        Arc::new(FromFnHandler {
+            f: self.0.clone(),
+            inner,
+        })
+    }
+}
+
+impl<F, Fut> Handler for FromFnHandler<F>
+where
+    F: Fn(Exchange, Next) -> Fut + MaybeSend + MaybeSync + 'static,
+    Fut: Future<Output = Option<Reply>> + MaybeSend + 'static,
+{
+    fn handle(&self, exchange: Exchange) -> BoxFuture<'static, Option<Reply>> {
+        Box::pin((self.f)(exchange, Next(self.inner.clone())))
+    }
+}
+
+/// The centre of the chain: the server's own dispatch.
+struct Dispatch;
+
+impl Handler for Dispatch {
+    fn handle(&self, exchange: Exchange) -> BoxFuture<'static, Option<Reply>> {
+        Box::pin(async move {
+            let Exchange {
+                server,
+                message,
+                transport,
+                sink,
+                caller,
+                trace,
+            } = exchange;
+            server
+                .dispatch_message(message, transport, sink, caller, trace)
+                .await
+        })
+    }
+}
+
+/// Builds the chain: `layers[0]` outermost, dispatch at the centre.
+pub(crate) fn chain(layers: &[Arc<dyn Layer>]) -> BoxHandler {
+    layers
+        .iter()
+        .rev()
+        .fold(Arc::new(Dispatch) as BoxHandler, |inner, layer| {
+            layer.layer(inner)
+        })
+}
