@@ -10,6 +10,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { freePort, withHttpClient } from "./helpers.mjs";
 import { startIdentityProvider } from "./identity-provider.mjs";
 import { jwtAuthVars, jwtMatrix } from "./jwt-scenarios.mjs";
+import { scriptedSession } from "./log-scenarios.mjs";
 import { accessChallenges } from "./toolkit-scenarios.mjs";
 
 const require = createRequire(import.meta.url);
@@ -280,6 +281,13 @@ describe("edgemcp (npm, nodejs build) with API keys", () => {
 
   test("no key, a wrong key, a missing scope and a good key: the same outcome over HTTP and handleMessage", () =>
     accessChallenges(base, key, server));
+  test("the request log reaches the logger option, one event per message, field by field", () =>
+    scriptedSession({
+      url: `${base}/mcp`,
+      key,
+      subject: `api-key:${createHash("sha256").update(key).digest("hex").slice(0, 8)}`,
+      output: () => logs.map((event) => JSON.stringify(event)).join("\n"),
+    }));
 
   test("handleMessage without a token is refused like HTTP without one, and a token must be a string", async () => {
     const call = JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "kv_get", arguments: { key: "a" } } });

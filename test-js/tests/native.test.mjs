@@ -3,7 +3,9 @@
 // Worker, over Streamable HTTP and over stdio.
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
+import { createServer as createHttpServer } from "node:http";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,7 +15,11 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { freePort, startServer, stop, withHttpClient } from "./helpers.mjs";
 import { startIdentityProvider } from "./identity-provider.mjs";
 import { jwtAuthVars, jwtMatrix } from "./jwt-scenarios.mjs";
+import { assertCommonFields, logEvents, scriptedSession } from "./log-scenarios.mjs";
 import * as scenarios from "./toolkit-scenarios.mjs";
+
+/** The subject an API key verifies as: `api-key:` and the first 8 hex digits of its hash. */
+const keySubject = (key) => `api-key:${createHash("sha256").update(key).digest("hex").slice(0, 8)}`;
 
 const binary = fileURLToPath(new URL("../../target/debug/edgemcp", import.meta.url));
 const migrations = fileURLToPath(new URL("../../migrations", import.meta.url));
@@ -81,16 +87,17 @@ describe("edgemcp serve", () => {
 describe("edgemcp stdio", () => {
   const data = mkdtempSync(join(tmpdir(), "edgemcp-stdio-"));
   let client;
+  let stderr = "";
 
   before(async () => {
     client = new Client({ name: "edgemcp-test-js", version: "0.0.0" });
-    await client.connect(
-      new StdioClientTransport({
-        command: binary,
-        args: ["stdio", "--data-dir", data, "--migrations-dir", migrations],
-        stderr: "pipe",
-      }),
-    );
+    const transport = new StdioClientTransport({
+      command: binary,
+      args: ["stdio", "--data-dir", data, "--migrations-dir", migrations],
+      stderr: "pipe",
+    });
+    transport.stderr.on("data", (chunk) => (stderr += chunk));
+    await client.connect(transport);
   });
   after(async () => {
     await client.close();
@@ -100,6 +107,20 @@ describe("edgemcp stdio", () => {
   test("negotiates and lists every toolkit tool", async () => {
     assert.equal(client.getServerVersion().name, "edgemcp");
     await scenarios.listsEveryTool(client);
+  });
+  test("the request log goes to stderr, one JSON line per message", async () => {
+    await scenarios.call(client, "kv_get", { key: "logged" });
+    let events = [];
+    for (let tries = 0; tries < 50 && !events.some((e) => e.target === "kv_get"); tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      events = logEvents(stderr);
+    }
+    for (const event of events) assertCommonFields(event);
+    const initialize = events.find((e) => e.method === "initialize");
+    assert.equal(initialize?.outcome, "ok", JSON.stringify(events));
+    const get = events.find((e) => e.target === "kv_get");
+    assert.equal(get?.method, "tools/call");
+    assert.equal(get.subject, undefined, "stdio has no verified caller");
   });
   test("sql reads the sample store", () => scenarios.sqlReadsTheSampleStore(client));
   test("sql caps rows and pages", () => scenarios.sqlCapsRowsAndPages(client));
@@ -306,9 +327,17 @@ describe("edgemcp serve keeps backend detail and secrets out of answers", () => 
         EDGEMCP_AUTH_API_KEYS: createHash("sha256").update(key).digest("hex"),
         EDGEMCP_AUTH_AUDIENCE: `${base}/mcp`,
         EDGEMCP_STATE_SECRET: stateSecret,
+        GOOGLE_CLOUD_PROJECT: "edgemcp-test",
       },
       healthUrl: `${base}/health`,
     });
+  });
+
+  test("the request log: one JSON line per message, field by field, Cloud Logging's fields too", async () => {
+    await scriptedSession({ url: `${base}/mcp`, key, subject: keySubject(key), output: server.output });
+    const event = logEvents(server.output()).at(-1);
+    assert.equal(event.severity, "INFO");
+    assert.equal(event["logging.googleapis.com/trace"], `projects/edgemcp-test/traces/${event.trace_id}`);
   });
   after(async () => {
     await stop(server);
@@ -356,6 +385,108 @@ describe("edgemcp serve keeps backend detail and secrets out of answers", () => 
     assert.ok(output.length > 0, "the server logged something");
     for (const secret of [key, stateSecret, "wrong-key"]) {
       assert.ok(!output.includes(secret), `${secret} appears in the server's output`);
+    }
+  });
+});
+
+describe("edgemcp under AWS Lambda (a loopback Lambda Runtime API)", () => {
+  const data = mkdtempSync(join(tmpdir(), "edgemcp-lambda-"));
+  const key = "lambda-log-key";
+  after(() => rmSync(data, { recursive: true, force: true }));
+
+  /**
+   * The Runtime API a Lambda function polls: it hands out `events` one by one on
+   * `/invocation/next` and collects what the function posts back.
+   */
+  async function runtimeApi(events) {
+    const responses = [];
+    const waiting = [];
+    const api = createHttpServer(async (req, res) => {
+      const chunks = [];
+      for await (const chunk of req) chunks.push(chunk);
+      if (req.method === "GET" && req.url.endsWith("/invocation/next")) {
+        const event = events.shift();
+        if (!event) return; // no more work: the function waits, as on Lambda
+        res.writeHead(200, {
+          "content-type": "application/json",
+          "lambda-runtime-aws-request-id": `invocation-${responses.length + 1}`,
+          "lambda-runtime-deadline-ms": String(Date.now() + 30_000),
+          "lambda-runtime-invoked-function-arn": "arn:aws:lambda:us-east-1:123456789012:function:edgemcp",
+        });
+        res.end(JSON.stringify(event));
+        return;
+      }
+      responses.push(JSON.parse(Buffer.concat(chunks).toString() || "null"));
+      waiting.shift()?.();
+      res.writeHead(202).end();
+    });
+    await new Promise((resolve) => api.listen(0, "127.0.0.1", resolve));
+    const next = () => new Promise((resolve) => waiting.push(resolve));
+    return { api, responses, next };
+  }
+
+  test("each event is answered, and its message logged as one JSON line on stdout", async () => {
+    const event = (id, body) => ({
+      version: "2.0",
+      routeKey: "$default",
+      rawPath: "/mcp",
+      rawQueryString: "",
+      headers: {
+        accept: "application/json",
+        "content-type": "application/json",
+        "mcp-protocol-version": "2025-11-25",
+        authorization: `Bearer ${key}`,
+        "x-request-id": `lambda-${id}`,
+      },
+      requestContext: { http: { method: "POST", path: "/mcp", protocol: "HTTP/1.1", sourceIp: "203.0.113.7" }, requestId: `api-${id}`, stage: "$default" },
+      body: JSON.stringify(body),
+      isBase64Encoded: false,
+    });
+    const { api, responses, next } = await runtimeApi([
+      event(1, { jsonrpc: "2.0", id: 1, method: "tools/list" }),
+      event(2, { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "kv_get", arguments: { key: "k" } } }),
+    ]);
+    const child = spawn(binary, ["lambda", "--data-dir", data, "--migrations-dir", migrations], {
+      env: {
+        ...process.env,
+        AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${api.address().port}`,
+        AWS_LAMBDA_FUNCTION_NAME: "edgemcp",
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "512",
+        AWS_LAMBDA_FUNCTION_VERSION: "1",
+        EDGEMCP_AUTH_MODE: "api_key",
+        EDGEMCP_AUTH_API_KEYS: createHash("sha256").update(key).digest("hex"),
+        EDGEMCP_AUTH_AUDIENCE: "https://lambda.example/mcp",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stdout += d));
+    try {
+      await Promise.race([
+        Promise.all([next(), next()]),
+        new Promise((_, reject) => setTimeout(() => reject(new Error(`no answers:\n${stdout}`)), 30_000)),
+      ]);
+      assert.equal(responses.length, 2);
+      assert.equal(responses[0].statusCode, 200, JSON.stringify(responses[0]));
+      assert.ok(JSON.parse(responses[0].body).result.tools.length > 0);
+      let events = [];
+      for (let tries = 0; tries < 50 && events.length < 2; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        events = logEvents(stdout).filter((e) => e.request_id?.startsWith("lambda-"));
+      }
+      assert.equal(events.length, 2, stdout);
+      for (const e of events) assertCommonFields(e);
+      assert.deepEqual(events.map((e) => [e.request_id, e.method, e.outcome]), [
+        ["lambda-1", "tools/list", "ok"],
+        ["lambda-2", "tools/call", "ok"],
+      ]);
+      assert.equal(events[1].target, "kv_get");
+      assert.equal(events[1].subject, keySubject(key));
+      assert.ok(!stdout.includes(key), "the key appears nowhere in the output");
+    } finally {
+      child.kill("SIGKILL");
+      await new Promise((resolve) => api.close(resolve));
     }
   });
 });

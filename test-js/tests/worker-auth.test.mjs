@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { freePort, startServer, stop, withHttpClient } from "./helpers.mjs";
 import { startIdentityProvider } from "./identity-provider.mjs";
 import { jwtAuthVars, jwtMatrix } from "./jwt-scenarios.mjs";
+import { scriptedSession } from "./log-scenarios.mjs";
 import * as scenarios from "./toolkit-scenarios.mjs";
 
 const dev = fileURLToPath(new URL("../../scripts/dev", import.meta.url));
@@ -50,6 +51,13 @@ describe("the Worker with API keys", () => {
   test("a read-only key lists and calls only the read tools", () =>
     withHttpClient(`${base}/mcp`, scenarios.readOnlyKeySeesReadTools, { headers: { authorization: `Bearer ${key}` } }));
   test("no key, a wrong key and a missing scope get their challenges", () => scenarios.accessChallenges(base, key));
+  test("the request log: one JSON line per message on the console, field by field", () =>
+    scriptedSession({
+      url: `${base}/mcp`,
+      key,
+      subject: `api-key:${createHash("sha256").update(key).digest("hex").slice(0, 8)}`,
+      output: worker.output,
+    }));
   test("the key appears nowhere in the Worker's output", () => {
     assert.ok(!worker.output().includes(key), "the bearer key was printed");
   });
