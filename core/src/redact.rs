@@ -19,6 +19,12 @@ const SECRET_WORDS: [&str; 9] = [
     "DATABASE_URL",
 ];
 
+/// Whether two secrets are equal, in time that does not depend on where they differ:
+/// for comparing a presented token with the expected one.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    crate::hmac::constant_time_eq(a, b)
+}
+
 /// Whether the variable `name` holds a secret, judged by its name:
 /// `EDGEMCP_STATE_SECRET`, `EDGEMCP_AUTH_API_KEYS`, `AWS_SECRET_ACCESS_KEY`,
 /// `AWS_SESSION_TOKEN`, `OTEL_EXPORTER_OTLP_HEADERS` and the like.

@@ -13,6 +13,7 @@
 pub mod config;
 pub mod lambda;
 pub mod log;
+pub mod metrics;
 pub mod runtime;
 pub mod serve;
 pub mod stdio;
@@ -22,6 +23,7 @@ use config::{BlobBackend, NativeConfig};
 use edgemcp::toolkit::{Stores, ToolkitConfig};
 use edgemcp::{Result, Server};
 use std::sync::Arc;
+use storage::Metered;
 
 /// Opens the data folder (applying migrations) and builds the server every command runs.
 ///
@@ -53,27 +55,28 @@ pub fn build_server(config: &NativeConfig) -> Result<Server> {
         );
     }
     let runtime = runtime::runtime()?;
+    let sql = storage::SqliteSql::open(&db_path, toolkit.sql.max_result_bytes)?;
+    let kv = storage::SqliteKv::open(&data.join("kv.sqlite"), runtime.clone())?;
+    let blobs: Arc<dyn edgemcp::storage::BlobStore> = match config.blob_backend()? {
+        BlobBackend::Directory(folder) => Arc::new(Metered::new(
+            Arc::new(storage::FsBlobs::open(&folder, runtime.clone())?),
+            "fs",
+        )),
+        BlobBackend::S3(settings) => {
+            log::info(
+                "objects are kept in an S3-compatible bucket",
+                &[("bucket", settings.bucket.as_str().into())],
+            );
+            Arc::new(Metered::new(
+                Arc::new(storage::S3Blobs::open(&settings)?),
+                "s3",
+            ))
+        }
+    };
     let stores = Stores {
-        sql: Some(Arc::new(storage::SqliteSql::open(
-            &db_path,
-            toolkit.sql.max_result_bytes,
-        )?)),
-        kv: Some(Arc::new(storage::SqliteKv::open(
-            &data.join("kv.sqlite"),
-            runtime.clone(),
-        )?)),
-        blobs: Some(match config.blob_backend()? {
-            BlobBackend::Directory(folder) => {
-                Arc::new(storage::FsBlobs::open(&folder, runtime.clone())?)
-            }
-            BlobBackend::S3(settings) => {
-                log::info(
-                    "objects are kept in an S3-compatible bucket",
-                    &[("bucket", settings.bucket.as_str().into())],
-                );
-                Arc::new(storage::S3Blobs::open(&settings)?)
-            }
-        }),
+        sql: Some(Arc::new(Metered::new(Arc::new(sql), "sqlite"))),
+        kv: Some(Arc::new(Metered::new(Arc::new(kv), "sqlite"))),
+        blobs: Some(blobs),
     };
     let builder = Server::builder("edgemcp", env!("CARGO_PKG_VERSION")).instructions(
         "Data tools: sql_* query the SQL database (read-only SELECTs, bound parameters), \

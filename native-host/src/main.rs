@@ -55,7 +55,32 @@ async fn run(config: NativeConfig) -> Result<(), Box<dyn std::error::Error>> {
                 "listening",
                 &[("address", format!("http://{address}/mcp").into())],
             );
-            serve::run(server, listener).await?;
+            let metrics = serve::MetricsAccess::new(config.var("EDGEMCP_METRICS_TOKEN"));
+            if let Some(port) = config.var("EDGEMCP_METRICS_PORT") {
+                let port: u16 = port.parse().map_err(|_| {
+                    edgemcp::Error::config(format!(
+                        "EDGEMCP_METRICS_PORT must be a port number, not {port:?}."
+                    ))
+                })?;
+                let listener = tokio::net::TcpListener::bind((host.as_str(), port)).await?;
+                log::info(
+                    "metrics on their own port",
+                    &[(
+                        "address",
+                        format!("http://{}/metrics", listener.local_addr()?).into(),
+                    )],
+                );
+                let options = serve::ServeOptions {
+                    metrics: metrics.clone(),
+                    metrics_only: true,
+                };
+                tokio::spawn(serve::run_with(server.clone(), listener, options));
+            }
+            let options = serve::ServeOptions {
+                metrics,
+                metrics_only: false,
+            };
+            serve::run_with(server, listener, options).await?;
         }
         Command::Stdio => {
             if server.auth().is_some() {

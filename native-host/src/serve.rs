@@ -13,6 +13,7 @@ use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use serde_json::json;
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 
@@ -21,12 +22,49 @@ pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 type ResponseBody = UnsyncBoxBody<Bytes, Infallible>;
 
+/// Who may read `/metrics`: holders of `EDGEMCP_METRICS_TOKEN` when one is set; else the
+/// callers the server's access control admits; else anyone, as the MCP endpoint itself.
+#[derive(Clone, Default)]
+pub struct MetricsAccess {
+    token: Option<Arc<str>>,
+}
+
+impl MetricsAccess {
+    /// Access for holders of `token` as a bearer token, or by the server's own rules.
+    pub fn new(token: Option<String>) -> Self {
+        MetricsAccess {
+            token: token.map(Into::into),
+        }
+    }
+}
+
+/// What a listener serves: everything, or only `/metrics` (`EDGEMCP_METRICS_PORT`).
+#[derive(Clone, Default)]
+pub struct ServeOptions {
+    /// Who may read `/metrics`.
+    pub metrics: MetricsAccess,
+    /// Serve `/metrics` only, as a separate metrics port does.
+    pub metrics_only: bool,
+}
+
 /// Serves `server` on `listener` until SIGTERM or SIGINT, then stops accepting, lets
 /// in-flight requests finish (up to [`DRAIN_TIMEOUT`]) and returns.
 ///
 /// # Errors
 /// When accepting connections fails for good.
 pub async fn run(server: Server, listener: TcpListener) -> std::io::Result<()> {
+    run_with(server, listener, ServeOptions::default()).await
+}
+
+/// [`run`] with `options`.
+///
+/// # Errors
+/// When accepting connections fails for good.
+pub async fn run_with(
+    server: Server,
+    listener: TcpListener,
+    options: ServeOptions,
+) -> std::io::Result<()> {
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown_signal());
     loop {
@@ -39,10 +77,10 @@ pub async fn run(server: Server, listener: TcpListener) -> std::io::Result<()> {
                         continue;
                     }
                 };
-                let server = server.clone();
+                let (server, options) = (server.clone(), options.clone());
                 let service = service_fn(move |req| {
-                    let server = server.clone();
-                    async move { Ok::<_, Infallible>(handle(&server, req).await) }
+                    let (server, options) = (server.clone(), options.clone());
+                    async move { Ok::<_, Infallible>(route(&server, &options, req).await) }
                 });
                 let conn = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
                 let conn = graceful.watch(conn);
@@ -87,6 +125,60 @@ async fn shutdown_signal() -> &'static str {
         let _ = tokio::signal::ctrl_c().await;
         "SIGINT"
     }
+}
+
+/// `/metrics`, or everything else the core serves.
+async fn route(
+    server: &Server,
+    options: &ServeOptions,
+    req: hyper::Request<Incoming>,
+) -> hyper::Response<ResponseBody> {
+    if req.uri().path() == "/metrics" && req.method() == hyper::Method::GET {
+        return metrics(server, &options.metrics, &req).await;
+    }
+    if options.metrics_only {
+        return text(404, "Only /metrics is served on this port.\n");
+    }
+    handle(server, req).await
+}
+
+/// The Prometheus text of the process's metrics, for a caller `access` lets in.
+async fn metrics(
+    server: &Server,
+    access: &MetricsAccess,
+    req: &hyper::Request<Incoming>,
+) -> hyper::Response<ResponseBody> {
+    let token = req
+        .headers()
+        .get(hyper::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let allowed = match (&access.token, server.auth()) {
+        (Some(expected), _) => token
+            .is_some_and(|t| edgemcp::redact::constant_time_eq(t.as_bytes(), expected.as_bytes())),
+        (None, Some(auth)) => match token {
+            Some(token) => auth.verify(token).await.is_ok(),
+            None => false,
+        },
+        (None, None) => true,
+    };
+    if !allowed {
+        return text(401, "/metrics needs `Authorization: Bearer <token>`.\n");
+    }
+    let mut response = text(200, &crate::metrics::registry().render());
+    response.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    response
+}
+
+fn text(status: u16, body: &str) -> hyper::Response<ResponseBody> {
+    let mut response = hyper::Response::new(Full::new(Bytes::from(body.to_owned())).boxed_unsync());
+    *response.status_mut() =
+        hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    response
 }
 
 /// Converts, dispatches and converts back. Each MCP message is logged by the core's

@@ -389,6 +389,93 @@ describe("edgemcp serve keeps backend detail and secrets out of answers", () => 
   });
 });
 
+describe("edgemcp serve /metrics", () => {
+  const data = mkdtempSync(join(tmpdir(), "edgemcp-metrics-"));
+  const token = "metrics-reader-token";
+  let server;
+  let base;
+  let metricsBase;
+
+  before(async () => {
+    const [port, metricsPort] = [await freePort(), await freePort()];
+    base = `http://127.0.0.1:${port}`;
+    metricsBase = `http://127.0.0.1:${metricsPort}`;
+    server = await startServer(binary, ["serve", "--host", "127.0.0.1", "--data-dir", data, "--migrations-dir", migrations], {
+      env: { PORT: String(port), EDGEMCP_METRICS_TOKEN: token, EDGEMCP_METRICS_PORT: String(metricsPort) },
+      healthUrl: `${base}/health`,
+    });
+  });
+  after(async () => {
+    await stop(server);
+    rmSync(data, { recursive: true, force: true });
+  });
+
+  /** The value of the sample `name{labels}` in Prometheus text, or undefined. */
+  const sample = (text, series) => {
+    const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+    return line === undefined ? undefined : Number(line.slice(series.length + 1));
+  };
+
+  test("counts are exact after known calls, buckets add up, labels stay bounded", async () => {
+    const post = (body) =>
+      fetch(`${base}/mcp`, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json", "mcp-protocol-version": "2025-11-25" },
+        body: JSON.stringify(body),
+      }).then((r) => r.text());
+    const call = (name, args) => post({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name, arguments: args } });
+    for (let i = 0; i < 3; i++) await call("kv_get", { key: `m${i}` });
+    await call("kv_get", { key: 7 });
+    await call("no_such_tool_from_a_client", {});
+    await post({ jsonrpc: "2.0", id: 2, method: "no/such" });
+    await post({ jsonrpc: "2.0", id: 3, method: "tools/list" });
+
+    assert.equal((await fetch(`${base}/metrics`)).status, 401, "no token");
+    assert.equal((await fetch(`${base}/metrics`, { headers: { authorization: "Bearer wrong" } })).status, 401, "a wrong token");
+    const scraped = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(scraped.status, 200);
+    assert.match(scraped.headers.get("content-type"), /^text\/plain; version=0\.0\.4/);
+    const text = await scraped.text();
+
+    const messages = (method, tool, outcome) => sample(text, `edgemcp_messages_total{method="${method}",tool="${tool}",outcome="${outcome}"}`);
+    assert.equal(messages("tools/call", "kv_get", "ok"), 3, text);
+    assert.equal(messages("tools/call", "kv_get", "tool_error"), 1);
+    // A name no tool has is not a label value: clients cannot grow the series.
+    assert.equal(messages("tools/call", "", "error"), 1);
+    assert.ok(!text.includes("no_such_tool_from_a_client"));
+    assert.equal(messages("other", "", "error"), 1);
+    assert.equal(messages("tools/list", "", "ok"), 1);
+    assert.equal(sample(text, `edgemcp_errors_total{method="other",code="-32601"}`), 1);
+    assert.equal(sample(text, "edgemcp_messages_in_flight"), 0);
+
+    // The tools/call histogram: five calls, cumulative buckets ending at the count.
+    const histogram = (name, labels) => {
+      const buckets = text
+        .split("\n")
+        .filter((l) => l.startsWith(`${name}_bucket{${labels},le=`))
+        .map((l) => Number(l.split(" ").at(-1)));
+      return { buckets, count: sample(text, `${name}_count{${labels}}`), sum: sample(text, `${name}_sum{${labels}}`) };
+    };
+    const calls = histogram("edgemcp_message_duration_seconds", 'method="tools/call"');
+    assert.equal(calls.count, 5);
+    assert.equal(calls.buckets.at(-1), 5, "+Inf holds every observation");
+    assert.ok(calls.buckets.every((n, i) => i === 0 || n >= calls.buckets[i - 1]), `cumulative: ${calls.buckets}`);
+    assert.ok(calls.sum > 0);
+    // Three kv_get calls reached the store; the fourth was refused before it.
+    const storage = histogram("edgemcp_storage_call_duration_seconds", 'backend="sqlite",operation="kv_get",outcome="ok"');
+    assert.equal(storage.count, 3, text);
+    assert.equal(storage.buckets.at(-1), 3);
+  });
+
+  test("the metrics port serves /metrics only, behind the same token", async () => {
+    assert.equal((await fetch(`${metricsBase}/metrics`)).status, 401);
+    const scraped = await fetch(`${metricsBase}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(scraped.status, 200);
+    assert.match(await scraped.text(), /edgemcp_messages_total/);
+    assert.equal((await fetch(`${metricsBase}/mcp`, { method: "POST" })).status, 404);
+  });
+});
+
 describe("edgemcp under AWS Lambda (a loopback Lambda Runtime API)", () => {
   const data = mkdtempSync(join(tmpdir(), "edgemcp-lambda-"));
   const key = "lambda-log-key";

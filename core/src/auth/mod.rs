@@ -179,6 +179,12 @@ impl Auth {
         &self.resource
     }
 
+    /// Verifies `token` as an HTTP request's bearer token would be, for hosts that guard
+    /// endpoints of their own (such as `/metrics`) with the same tokens.
+    pub async fn verify(&self, token: &str) -> Result<Identity, TokenRejected> {
+        self.verifier.verify(token).await
+    }
+
     pub(crate) fn verifier(&self) -> &dyn TokenVerifier {
         self.verifier.as_ref()
     }

@@ -37,3 +37,24 @@ pub const NOTIFICATION_CANCELLED: &str = "notifications/cancelled";
 pub const NOTIFICATION_PROGRESS: &str = "notifications/progress";
 /// A log message.
 pub const NOTIFICATION_MESSAGE: &str = "notifications/message";
+
+/// Every method a client may send that this server knows, for bounded metric labels.
+pub const ALL: [&str; 17] = [
+    INITIALIZE,
+    SERVER_DISCOVER,
+    PING,
+    TOOLS_LIST,
+    TOOLS_CALL,
+    RESOURCES_LIST,
+    RESOURCES_TEMPLATES_LIST,
+    RESOURCES_READ,
+    RESOURCES_SUBSCRIBE,
+    RESOURCES_UNSUBSCRIBE,
+    PROMPTS_LIST,
+    PROMPTS_GET,
+    COMPLETION_COMPLETE,
+    LOGGING_SET_LEVEL,
+    NOTIFICATION_INITIALIZED,
+    NOTIFICATION_CANCELLED,
+    NOTIFICATION_PROGRESS,
+];

@@ -11,6 +11,7 @@ mod clock;
 mod http_client;
 mod log;
 mod maybe_send;
+mod metrics;
 mod rng;
 mod signature;
 mod timer;
@@ -24,6 +25,7 @@ pub use clock::Clock;
 pub use http_client::{Fetched, HttpClient};
 pub use log::{LogEvent, Logger, Severity};
 pub use maybe_send::{BoxFuture, BoxStream, MaybeSend, MaybeSync};
+pub use metrics::{MessageMeasure, Metrics};
 pub use rng::Rng;
 pub use signature::{PublicKey, SignatureAlgorithm, SignatureVerifier};
 pub use timer::Timer;
@@ -66,6 +68,7 @@ pub struct Runtime {
     signatures: Option<Arc<dyn SignatureVerifier>>,
     logger: Option<Arc<dyn Logger>>,
     min_severity: Option<Severity>,
+    metrics: Option<Arc<dyn Metrics>>,
 }
 
 impl Runtime {
@@ -83,6 +86,7 @@ impl Runtime {
             signatures: None,
             logger: None,
             min_severity: Some(Severity::Info),
+            metrics: None,
         }
     }
 
@@ -130,6 +134,17 @@ impl Runtime {
                 fields,
             });
         }
+    }
+
+    /// Adds the host's metrics sink, which receives a measure of every message.
+    pub fn with_metrics(mut self, metrics: impl Metrics + 'static) -> Self {
+        self.metrics = Some(Arc::new(metrics));
+        self
+    }
+
+    /// The host's metrics sink, if it gave one.
+    pub fn metrics(&self) -> Option<&dyn Metrics> {
+        self.metrics.as_deref()
     }
 
     /// Microseconds on the host's monotonic clock, for measuring durations.

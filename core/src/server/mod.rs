@@ -106,6 +106,11 @@ impl Server {
         self.inner.tools.get(index)
     }
 
+    /// Whether a prompt is registered as `name`.
+    pub(crate) fn has_prompt(&self, name: &str) -> bool {
+        self.inner.prompt_index.contains_key(name)
+    }
+
     /// The tool a `tools/call` request names, if it is one and the tool exists.
     pub(crate) fn called_tool(
         &self,

@@ -28,6 +28,7 @@
 mod connection;
 mod fs;
 mod kv;
+mod metered;
 mod migrate;
 mod s3;
 mod sql;
@@ -35,6 +36,7 @@ mod sqlite_policy;
 
 pub use fs::FsBlobs;
 pub use kv::SqliteKv;
+pub use metered::Metered;
 pub use migrate::apply_migrations;
 pub use s3::{S3Blobs, S3Settings};
 pub use sql::SqliteSql;
