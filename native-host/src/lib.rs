@@ -14,6 +14,7 @@ pub mod config;
 pub mod lambda;
 pub mod log;
 pub mod metrics;
+pub mod ready;
 pub mod runtime;
 pub mod serve;
 pub mod stdio;
@@ -25,6 +26,22 @@ use edgemcp::{Result, Server};
 use std::sync::Arc;
 use storage::Metered;
 
+/// The server every command runs, and the stores behind its toolkits (for `/ready`).
+pub struct Built {
+    /// The server.
+    pub server: Server,
+    /// Its stores.
+    pub stores: Stores,
+}
+
+/// [`build`]'s server alone.
+///
+/// # Errors
+/// As [`build`].
+pub fn build_server(config: &NativeConfig) -> Result<Server> {
+    build(config).map(|built| built.server)
+}
+
 /// Opens the data folder (applying migrations) and builds the server every command runs.
 ///
 /// Layout under the data folder: `db.sqlite` (the SQL toolkit's database), `kv.sqlite`
@@ -33,7 +50,7 @@ use storage::Metered;
 /// # Errors
 /// When the data folder cannot be created or opened, a migration fails, or a setting is
 /// invalid; the message names what to fix.
-pub fn build_server(config: &NativeConfig) -> Result<Server> {
+pub fn build(config: &NativeConfig) -> Result<Built> {
     let toolkit = ToolkitConfig::from_vars(|name| config.var(name))?;
     let data = config.data_dir();
     std::fs::create_dir_all(&data).map_err(|e| {
@@ -92,5 +109,8 @@ pub fn build_server(config: &NativeConfig) -> Result<Server> {
         );
         builder = builder.auth(auth);
     }
-    builder.build(runtime)
+    Ok(Built {
+        server: builder.build(runtime)?,
+        stores,
+    })
 }

@@ -3,7 +3,7 @@
 //! Run `edgemcp --help` for the flags.
 
 use edgemcp_native::config::{Command, NativeConfig, USAGE};
-use edgemcp_native::{build_server, log, serve, stdio};
+use edgemcp_native::{build, log, serve, stdio};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -45,7 +45,8 @@ fn main() -> ExitCode {
 }
 
 async fn run(config: NativeConfig) -> Result<(), Box<dyn std::error::Error>> {
-    let server = build_server(&config)?;
+    let edgemcp_native::Built { server, stores } = build(&config)?;
+    let stores = std::sync::Arc::new(stores);
     match config.command {
         Command::Serve => {
             let (host, port) = (config.host(), config.port()?);
@@ -73,12 +74,14 @@ async fn run(config: NativeConfig) -> Result<(), Box<dyn std::error::Error>> {
                 let options = serve::ServeOptions {
                     metrics: metrics.clone(),
                     metrics_only: true,
+                    ready: None,
                 };
                 tokio::spawn(serve::run_with(server.clone(), listener, options));
             }
             let options = serve::ServeOptions {
                 metrics,
                 metrics_only: false,
+                ready: Some(stores),
             };
             serve::run_with(server, listener, options).await?;
         }

@@ -3,6 +3,7 @@
 use crate::log;
 use bytes::Bytes;
 use edgemcp::http::{HttpBody, HttpRequest, HttpResponse};
+use edgemcp::toolkit::Stores;
 use edgemcp::Server;
 use futures_util::StreamExt;
 use http_body_util::combinators::UnsyncBoxBody;
@@ -45,6 +46,8 @@ pub struct ServeOptions {
     pub metrics: MetricsAccess,
     /// Serve `/metrics` only, as a separate metrics port does.
     pub metrics_only: bool,
+    /// The stores `/ready` probes; without them `/ready` is not served.
+    pub ready: Option<Arc<Stores>>,
 }
 
 /// Serves `server` on `listener` until SIGTERM or SIGINT, then stops accepting, lets
@@ -138,6 +141,15 @@ async fn route(
     }
     if options.metrics_only {
         return text(404, "Only /metrics is served on this port.\n");
+    }
+    if let (Some(stores), "/ready") = (&options.ready, req.uri().path()) {
+        let (ready, body) = crate::ready::check(stores).await;
+        let mut response = text(if ready { 200 } else { 503 }, &body.to_string());
+        response.headers_mut().insert(
+            hyper::header::CONTENT_TYPE,
+            hyper::header::HeaderValue::from_static("application/json"),
+        );
+        return response;
     }
     handle(server, req).await
 }

@@ -45,6 +45,11 @@ describe("edgemcp serve", () => {
   });
 
   test("lists every toolkit tool", () => withClient(scenarios.listsEveryTool));
+  test("/ready: every store answers", async () => {
+    const res = await fetch(`http://127.0.0.1:${port}/ready`);
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { status: "ready", stores: { sql: "ok", kv: "ok", blobs: "ok" } });
+  });
   test("sql reads the sample store", () => withClient(scenarios.sqlReadsTheSampleStore));
   test("sql caps rows and pages", () => withClient(scenarios.sqlCapsRowsAndPages));
   test("sql refuses everything but one read", () => withClient(scenarios.sqlRefusesWhatIsNotOneRead));
@@ -370,6 +375,17 @@ describe("edgemcp serve keeps backend detail and secrets out of answers", () => 
     assert.equal(event.method, "tools/call");
     assert.equal(event.target, "blob_put");
     assert.ok(event.error.includes(blobs), `the log holds the detail: ${event.error}`);
+  });
+
+  test("/ready names the broken store with 503; why goes to the log only", async () => {
+    const res = await fetch(`${base}/ready`);
+    assert.equal(res.status, 503);
+    const body = await res.json();
+    assert.deepEqual(body, { status: "unavailable", stores: { sql: "ok", kv: "ok", blobs: "down" } });
+    const logged = server.output().split("\n").find((line) => line.includes("a store is not ready"));
+    assert.ok(logged?.includes(join(data, "blobs")), `the log names the path: ${logged}`);
+    const health = await fetch(`${base}/health`);
+    assert.equal(health.status, 200, "liveness does not depend on the stores");
   });
 
   test("neither the key nor the state secret appears in any output", async () => {
