@@ -11,7 +11,7 @@
 //! | `edgemcp_storage_call_duration_seconds` | histogram | `backend`, `operation`, `outcome` |
 //!
 //! Every label takes values from a bounded set (see
-//! [`MessageMeasure`](edgemcp::runtime::MessageMeasure)): never a user, a request id or
+//! [`MessageMeasure`]): never a user, a request id or
 //! a key.
 
 use edgemcp::runtime::{MessageMeasure, Metrics};
