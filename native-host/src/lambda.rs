@@ -17,7 +17,12 @@ use std::convert::Infallible;
 pub async fn run(server: Server) -> Result<(), lambda_http::Error> {
     lambda_http::run(lambda_http::service_fn(move |req: Request| {
         let server = server.clone();
-        async move { handle(&server, req).await }
+        async move {
+            let response = handle(&server, req).await;
+            // Lambda may freeze the process as soon as the response is out.
+            let _ = tokio::task::spawn_blocking(crate::log::flush).await;
+            response
+        }
     }))
     .await
 }

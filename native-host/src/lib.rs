@@ -71,7 +71,15 @@ pub fn build(config: &NativeConfig) -> Result<Built> {
             &[("migrations_dir", migrations.display().to_string().into())],
         );
     }
-    let runtime = runtime::runtime()?;
+    let measured = match config.var("EDGEMCP_METRICS_ENABLED") {
+        Some(flag) => edgemcp::toolkit::parse_flag("EDGEMCP_METRICS_ENABLED", &flag)?,
+        None => true,
+    };
+    metrics::set_enabled(measured);
+    let runtime = match runtime::runtime()? {
+        runtime if measured => runtime.with_metrics(metrics::ProcessMetrics),
+        runtime => runtime,
+    };
     let sql = storage::SqliteSql::open(&db_path, toolkit.sql.max_result_bytes)?;
     let kv = storage::SqliteKv::open(&data.join("kv.sqlite"), runtime.clone())?;
     let blobs: Arc<dyn edgemcp::storage::BlobStore> = match config.blob_backend()? {

@@ -35,13 +35,15 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(config)) {
+    let code = match runtime.block_on(run(config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             log::error("edgemcp stopped", &[("error", err.to_string().into())]);
             ExitCode::FAILURE
         }
-    }
+    };
+    log::flush();
+    code
 }
 
 async fn run(config: NativeConfig) -> Result<(), Box<dyn std::error::Error>> {

@@ -17,7 +17,7 @@
 use edgemcp::runtime::{MessageMeasure, Metrics};
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
 /// Upper bounds of the duration buckets, in seconds.
@@ -44,12 +44,18 @@ impl Histogram {
     }
 }
 
+/// The series: messages by method, then tool, then outcome.
 #[derive(Default)]
 struct Series {
-    messages: BTreeMap<(String, String, String), u64>,
-    errors: BTreeMap<(String, i64), u64>,
+    messages: BTreeMap<String, BTreeMap<String, BTreeMap<String, u64>>>,
+    errors: BTreeMap<String, BTreeMap<i64, u64>>,
     durations: BTreeMap<String, Histogram>,
     storage: BTreeMap<(&'static str, &'static str, &'static str), Histogram>,
+}
+
+/// `map[key]`, the default the first time.
+fn slot<'m, V: Default>(map: &'m mut BTreeMap<String, V>, key: &str) -> &'m mut V {
+    map.entry(key.to_owned()).or_default()
 }
 
 /// The process's metrics.
@@ -57,6 +63,18 @@ struct Series {
 pub struct Registry {
     series: Mutex<Series>,
     in_flight: AtomicI64,
+}
+
+static ENABLED: AtomicBool = AtomicBool::new(true);
+
+/// Turns measuring on or off for the process (`EDGEMCP_METRICS_ENABLED`); on by default.
+pub fn set_enabled(on: bool) {
+    ENABLED.store(on, Ordering::Relaxed);
+}
+
+/// Whether the process measures at all.
+pub fn enabled() -> bool {
+    ENABLED.load(Ordering::Relaxed)
 }
 
 /// The registry every server of this process reports to.
@@ -94,18 +112,24 @@ impl Registry {
         let series = self.series();
         let mut out = String::new();
         out.push_str("# HELP edgemcp_messages_total MCP messages handled.\n# TYPE edgemcp_messages_total counter\n");
-        for ((method, tool, outcome), n) in &series.messages {
-            let _ = writeln!(
-                out,
-                "edgemcp_messages_total{{method=\"{method}\",tool=\"{tool}\",outcome=\"{outcome}\"}} {n}"
-            );
+        for (method, tools) in &series.messages {
+            for (tool, outcomes) in tools {
+                for (outcome, n) in outcomes {
+                    let _ = writeln!(
+                        out,
+                        "edgemcp_messages_total{{method=\"{method}\",tool=\"{tool}\",outcome=\"{outcome}\"}} {n}"
+                    );
+                }
+            }
         }
         out.push_str("# HELP edgemcp_errors_total JSON-RPC errors returned, by code.\n# TYPE edgemcp_errors_total counter\n");
-        for ((method, code), n) in &series.errors {
-            let _ = writeln!(
-                out,
-                "edgemcp_errors_total{{method=\"{method}\",code=\"{code}\"}} {n}"
-            );
+        for (method, codes) in &series.errors {
+            for (code, n) in codes {
+                let _ = writeln!(
+                    out,
+                    "edgemcp_errors_total{{method=\"{method}\",code=\"{code}\"}} {n}"
+                );
+            }
         }
         out.push_str("# HELP edgemcp_messages_in_flight MCP messages being handled now.\n# TYPE edgemcp_messages_in_flight gauge\n");
         let _ = writeln!(
@@ -164,23 +188,15 @@ impl Metrics for ProcessMetrics {
         let registry = registry();
         registry.in_flight.fetch_sub(1, Ordering::Relaxed);
         let mut series = registry.series();
-        let key = (
-            measure.method.to_owned(),
-            measure.tool.unwrap_or_default().to_owned(),
-            measure.outcome.to_owned(),
-        );
-        *series.messages.entry(key).or_default() += 1;
+        let tools = slot(&mut series.messages, measure.method);
+        let outcomes = slot(tools, measure.tool.unwrap_or_default());
+        *slot(outcomes, measure.outcome) += 1;
         if let Some(code) = measure.code {
-            *series
-                .errors
-                .entry((measure.method.to_owned(), code))
+            *slot(&mut series.errors, measure.method)
+                .entry(code)
                 .or_default() += 1;
         }
-        series
-            .durations
-            .entry(measure.method.to_owned())
-            .or_default()
-            .observe(measure.duration_micros);
+        slot(&mut series.durations, measure.method).observe(measure.duration_micros);
     }
 }
 

@@ -1,6 +1,6 @@
 //! The runtime the native host gives the core: the system clock, tokio's timer, the
 //! operating system's random source, an HTTPS client, aws-lc-rs signature checks and
-//! the JSON log lines of [`crate::log`] and the process's [`crate::metrics`].
+//! the JSON log lines of [`crate::log`].
 
 mod http_client;
 mod signatures;
@@ -63,6 +63,5 @@ pub fn runtime() -> edgemcp::Result<Runtime> {
     Ok(Runtime::new(SystemClock, TokioTimer, OsRng)
         .with_http_client(http_client::ReqwestClient::new()?)
         .with_signature_verifier(signatures::AwsLcSignatures)
-        .with_logger(JsonLines)
-        .with_metrics(crate::metrics::ProcessMetrics))
+        .with_logger(JsonLines))
 }

@@ -30,6 +30,9 @@ impl<S: ?Sized> Metered<S> {
         call: impl Future<Output = Result<T>> + Send + 'a,
     ) -> BoxFuture<'a, Result<T>> {
         let backend = self.backend;
+        if !crate::metrics::enabled() {
+            return Box::pin(call);
+        }
         Box::pin(async move {
             let started = Instant::now();
             let result = call.await;
