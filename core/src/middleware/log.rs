@@ -3,7 +3,7 @@
 
 use super::{BoxHandler, Exchange, Handler, Layer};
 use crate::redact::mask_secrets;
-use crate::runtime::{BoxFuture, MessageMeasure, Severity};
+use crate::runtime::{BoxFuture, Severity};
 use crate::server::Reply;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -39,15 +39,13 @@ struct RequestLogHandler {
 impl Handler for RequestLogHandler {
     fn handle(&self, exchange: Exchange) -> BoxFuture<'static, Option<Reply>> {
         let runtime = exchange.runtime().clone();
-        let measured = runtime.metrics().is_some();
-        if !runtime.logs(Severity::Error) && !measured {
+        #[cfg(feature = "metrics")]
+        let labels = super::measure::started(&exchange);
+        #[cfg(not(feature = "metrics"))]
+        let labels: Option<()> = None;
+        if !runtime.logs(Severity::Error) && labels.is_none() {
             return self.inner.handle(exchange);
         }
-        if let Some(metrics) = runtime.metrics() {
-            metrics.message_started();
-        }
-        // Labels stay bounded: a method the server routes, a tool or prompt it has.
-        let labels = measured.then(|| metric_labels(&exchange));
         let started = runtime.monotonic_micros();
         let mut fields = vec![
             ("ts_ms", json!(runtime.now_unix_ms())),
@@ -108,38 +106,14 @@ impl Handler for RequestLogHandler {
                     }
                 }
             };
-            if let (Some(metrics), Some((method, tool))) = (runtime.metrics(), &labels) {
-                let field =
-                    |name: &str| fields.iter().find(|(key, _)| *key == name).map(|(_, v)| v);
-                metrics.message_finished(&MessageMeasure {
-                    method,
-                    tool: tool.as_deref(),
-                    outcome: field("outcome").and_then(Value::as_str).unwrap_or("ok"),
-                    code: field("code").and_then(Value::as_i64),
-                    duration_micros: elapsed,
-                });
-            }
+            #[cfg(feature = "metrics")]
+            super::measure::finished(&runtime, labels, &fields, elapsed);
+            #[cfg(not(feature = "metrics"))]
+            let _ = labels;
             runtime.log(severity, "mcp message", &fields);
             reply
         })
     }
-}
-
-/// The method and tool labels of `exchange`: a method the server offers (else `other`),
-/// and the tool or prompt it names when one is registered under that name.
-fn metric_labels(exchange: &Exchange) -> (&'static str, Option<String>) {
-    let method = crate::protocol::methods::ALL
-        .iter()
-        .find(|m| **m == exchange.method())
-        .copied()
-        .unwrap_or("other");
-    let server = &exchange.server;
-    let tool = exchange.target().filter(|name| match method {
-        crate::protocol::methods::TOOLS_CALL => server.tool_named(name).is_some(),
-        crate::protocol::methods::PROMPTS_GET => server.has_prompt(name),
-        _ => false,
-    });
-    (method, tool.map(str::to_owned))
 }
 
 /// `value`, or its first bytes as a string when its JSON is longer than the cap.

@@ -28,6 +28,8 @@
 //! ```
 
 mod log;
+#[cfg(feature = "metrics")]
+mod measure;
 mod trace;
 
 pub(crate) use log::RequestLog;

@@ -11,6 +11,7 @@ mod clock;
 mod http_client;
 mod log;
 mod maybe_send;
+#[cfg(feature = "metrics")]
 mod metrics;
 mod rng;
 mod signature;
@@ -25,6 +26,7 @@ pub use clock::Clock;
 pub use http_client::{Fetched, HttpClient};
 pub use log::{LogEvent, Logger, Severity};
 pub use maybe_send::{BoxFuture, BoxStream, MaybeSend, MaybeSync};
+#[cfg(feature = "metrics")]
 pub use metrics::{MessageMeasure, Metrics};
 pub use rng::Rng;
 pub use signature::{PublicKey, SignatureAlgorithm, SignatureVerifier};
@@ -68,6 +70,7 @@ pub struct Runtime {
     signatures: Option<Arc<dyn SignatureVerifier>>,
     logger: Option<Arc<dyn Logger>>,
     min_severity: Option<Severity>,
+    #[cfg(feature = "metrics")]
     metrics: Option<Arc<dyn Metrics>>,
 }
 
@@ -86,6 +89,7 @@ impl Runtime {
             signatures: None,
             logger: None,
             min_severity: Some(Severity::Info),
+            #[cfg(feature = "metrics")]
             metrics: None,
         }
     }
@@ -137,12 +141,18 @@ impl Runtime {
     }
 
     /// Adds the host's metrics sink, which receives a measure of every message.
+    ///
+    /// **Requires** the `metrics` feature.
+    #[cfg(feature = "metrics")]
     pub fn with_metrics(mut self, metrics: impl Metrics + 'static) -> Self {
         self.metrics = Some(Arc::new(metrics));
         self
     }
 
     /// The host's metrics sink, if it gave one.
+    ///
+    /// **Requires** the `metrics` feature.
+    #[cfg(feature = "metrics")]
     pub fn metrics(&self) -> Option<&dyn Metrics> {
         self.metrics.as_deref()
     }

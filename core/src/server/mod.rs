@@ -107,6 +107,7 @@ impl Server {
     }
 
     /// Whether a prompt is registered as `name`.
+    #[cfg(feature = "metrics")]
     pub(crate) fn has_prompt(&self, name: &str) -> bool {
         self.inner.prompt_index.contains_key(name)
     }
