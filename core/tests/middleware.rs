@@ -12,6 +12,7 @@ scenarios!(
     users_layers_run_in_order_and_may_answer_themselves,
     tools_see_the_request_id_and_trace,
     bare_messages_are_logged_too,
+    metrics_see_every_message_once_even_when_dropped,
 );
 
 mod scenarios {
@@ -288,6 +289,59 @@ mod scenarios {
         assert_eq!(
             seen.result()["content"][0]["text"],
             format!("t abc {TRACE_ID}")
+        );
+    }
+
+    /// A sink that keeps what it is told.
+    #[derive(Clone, Default)]
+    struct Recorded(Arc<Mutex<Vec<String>>>);
+
+    impl edgemcp::runtime::Metrics for Recorded {
+        fn message_started(&self) {
+            self.0.lock().unwrap().push("started".into());
+        }
+        fn message_finished(&self, m: &edgemcp::runtime::MessageMeasure<'_>) {
+            let tool = m.tool.unwrap_or("-");
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("{} {tool} {}", m.method, m.outcome));
+        }
+    }
+
+    pub(crate) async fn metrics_see_every_message_once_even_when_dropped() {
+        use futures_util::FutureExt;
+        let recorded = Recorded::default();
+        let hang = Tool::untyped(
+            "hang",
+            "Never ends",
+            json!({"type": "object"}),
+            |_, _| async { futures_util::future::pending::<edgemcp::Result<ToolResult>>().await },
+        );
+        let server = Server::builder("measured", "1.0.0")
+            .tool(echo())
+            .tool(hang)
+            .build(Runtime::for_tests(0).with_metrics(recorded.clone()))
+            .unwrap();
+        let plain =
+            |body: Value| raw_post(&body.to_string(), &[("mcp-protocol-version", "2025-11-25")]);
+        send(&server, plain(call(1, "echo", json!({})))).await;
+        send(&server, plain(call(2, "not-a-tool", json!({})))).await;
+        // A client that goes away: the request is dropped while the tool still runs.
+        let mut pending = Box::pin(server.handle_http(plain(call(3, "hang", json!({})))));
+        assert!((&mut pending).now_or_never().is_none(), "the tool hangs");
+        drop(pending);
+        assert_eq!(
+            *recorded.0.lock().unwrap(),
+            [
+                "started",
+                "tools/call echo ok",
+                "started",
+                "tools/call - error",
+                "started",
+                "tools/call hang cancelled",
+            ],
+            "one start and one end per message; unknown tool names are no label"
         );
     }
 

@@ -21,6 +21,16 @@ export async function withHttpClient(url, fn, { headers } = {}) {
   }
 }
 
+/** What `find()` returns once it is truthy, polling for up to `ms`; undefined after that. */
+export async function eventually(find, ms = 5000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const found = find();
+    if (found || Date.now() > deadline) return found;
+    await sleep(50);
+  }
+}
+
 /** A free TCP port on 127.0.0.1. */
 export async function freePort() {
   return new Promise((resolve, reject) => {

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { freePort, startServer, stop, withHttpClient } from "./helpers.mjs";
+import { eventually, freePort, startServer, stop, withHttpClient } from "./helpers.mjs";
 import { startIdentityProvider } from "./identity-provider.mjs";
 import { jwtAuthVars, jwtMatrix } from "./jwt-scenarios.mjs";
 import { assertCommonFields, logEvents, scriptedSession } from "./log-scenarios.mjs";
@@ -364,12 +364,15 @@ describe("edgemcp serve keeps backend detail and secrets out of answers", () => 
     assert.ok(!text.includes(data), `the client never sees the path: ${text}`);
     const id = /correlation id ([0-9a-f]{16})/.exec(text)?.[1];
     assert.ok(id, `a correlation id in ${text}`);
-    const lines = server
-      .output()
-      .split("\n")
-      .filter((line) => line.startsWith("{"))
-      .map((line) => JSON.parse(line));
-    const event = lines.find((line) => line.correlation_id === id);
+    // Log lines reach the output a few milliseconds after the answer.
+    const event = await eventually(() =>
+      server
+        .output()
+        .split("\n")
+        .filter((line) => line.startsWith("{"))
+        .map((line) => JSON.parse(line))
+        .find((line) => line.correlation_id === id),
+    );
     assert.ok(event, `a log line for ${id} in ${server.output()}`);
     assert.equal(event.level, "error");
     assert.equal(event.method, "tools/call");
@@ -382,13 +385,20 @@ describe("edgemcp serve keeps backend detail and secrets out of answers", () => 
     assert.equal(res.status, 503);
     const body = await res.json();
     assert.deepEqual(body, { status: "unavailable", stores: { sql: "ok", kv: "ok", blobs: "down" } });
-    const logged = server.output().split("\n").find((line) => line.includes("a store is not ready"));
+    const logged = await eventually(() =>
+      server
+        .output()
+        .split("\n")
+        .find((line) => line.includes("a store is not ready")),
+    );
     assert.ok(logged?.includes(join(data, "blobs")), `the log names the path: ${logged}`);
     const health = await fetch(`${base}/health`);
     assert.equal(health.status, 200, "liveness does not depend on the stores");
   });
 
   test("neither the key nor the state secret appears in any output", async () => {
+    const refused = () => server.output().split("\n").filter((line) => line.includes("http request refused"));
+    const before = refused().length;
     // A refused key, a good one, and a malformed body: each may log.
     for (const token of ["wrong-key", key]) {
       await fetch(`${base}/mcp`, {
@@ -397,8 +407,10 @@ describe("edgemcp serve keeps backend detail and secrets out of answers", () => 
         body: token === key ? "{not json" : JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
       });
     }
+    // Both answers were 4xx: wait until both of their lines are out.
+    await eventually(() => refused().length >= before + 2 || undefined, 3000);
     const output = server.output();
-    assert.ok(output.length > 0, "the server logged something");
+    assert.ok(output.includes("http request refused"), "the refusals were logged");
     for (const secret of [key, stateSecret, "wrong-key"]) {
       assert.ok(!output.includes(secret), `${secret} appears in the server's output`);
     }

@@ -40,10 +40,10 @@ impl Handler for RequestLogHandler {
     fn handle(&self, exchange: Exchange) -> BoxFuture<'static, Option<Reply>> {
         let runtime = exchange.runtime().clone();
         #[cfg(feature = "metrics")]
-        let labels = super::measure::started(&exchange);
+        let in_flight = super::measure::InFlight::start(&exchange);
         #[cfg(not(feature = "metrics"))]
-        let labels: Option<()> = None;
-        if !runtime.logs(Severity::Error) && labels.is_none() {
+        let in_flight: Option<()> = None;
+        if !runtime.logs(Severity::Error) && in_flight.is_none() {
             return self.inner.handle(exchange);
         }
         let started = runtime.monotonic_micros();
@@ -107,9 +107,11 @@ impl Handler for RequestLogHandler {
                 }
             };
             #[cfg(feature = "metrics")]
-            super::measure::finished(&runtime, labels, &fields, elapsed);
+            if let Some(in_flight) = in_flight {
+                in_flight.finish(&fields);
+            }
             #[cfg(not(feature = "metrics"))]
-            let _ = labels;
+            let _ = in_flight;
             runtime.log(severity, "mcp message", &fields);
             reply
         })

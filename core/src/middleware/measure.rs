@@ -7,42 +7,71 @@ use serde_json::Value;
 /// A measured message's labels: a method the server offers (else `other`), and the tool
 /// or prompt it names when one is registered under that name. Bounded, whatever the
 /// client sends.
-pub(super) type Labels = (&'static str, Option<String>);
+type Labels = (&'static str, Option<String>);
 
-/// Tells the sink a message started; its labels, or `None` when there is no sink.
-pub(super) fn started(exchange: &Exchange) -> Option<Labels> {
-    let sink = exchange.runtime().metrics()?;
-    sink.message_started();
-    let method = crate::protocol::methods::ALL
-        .iter()
-        .find(|m| **m == exchange.method())
-        .copied()
-        .unwrap_or("other");
-    let server = &exchange.server;
-    let tool = exchange.target().filter(|name| match method {
-        crate::protocol::methods::TOOLS_CALL => server.tool_named(name).is_some(),
-        crate::protocol::methods::PROMPTS_GET => server.has_prompt(name),
-        _ => false,
-    });
-    Some((method, tool.map(str::to_owned)))
+/// A message the sink was told started. It is told the end exactly once: by
+/// [`finish`](InFlight::finish), or, when the message is dropped unanswered (its client
+/// went away), as `cancelled`, so the in-flight count never drifts.
+pub(super) struct InFlight {
+    runtime: Runtime,
+    labels: Option<Labels>,
+    started: u64,
 }
 
-/// Tells the sink the message finished, with what its log event says of it.
-pub(super) fn finished(
-    runtime: &Runtime,
-    labels: Option<Labels>,
-    fields: &[(&str, Value)],
-    elapsed_micros: u64,
-) {
-    let (Some(sink), Some((method, tool))) = (runtime.metrics(), labels) else {
-        return;
-    };
-    let field = |name: &str| fields.iter().find(|(key, _)| *key == name).map(|(_, v)| v);
-    sink.message_finished(&MessageMeasure {
-        method,
-        tool: tool.as_deref(),
-        outcome: field("outcome").and_then(Value::as_str).unwrap_or("ok"),
-        code: field("code").and_then(Value::as_i64),
-        duration_micros: elapsed_micros,
-    });
+impl InFlight {
+    /// Tells the sink `exchange` started; `None` when there is no sink.
+    pub(super) fn start(exchange: &Exchange) -> Option<InFlight> {
+        let runtime = exchange.runtime().clone();
+        runtime.metrics()?.message_started();
+        let method = crate::protocol::methods::ALL
+            .iter()
+            .find(|m| **m == exchange.method())
+            .copied()
+            .unwrap_or("other");
+        let server = &exchange.server;
+        let tool = exchange.target().filter(|name| match method {
+            crate::protocol::methods::TOOLS_CALL => server.tool_named(name).is_some(),
+            crate::protocol::methods::PROMPTS_GET => server.has_prompt(name),
+            _ => false,
+        });
+        let started = runtime.monotonic_micros();
+        Some(InFlight {
+            runtime,
+            labels: Some((method, tool.map(str::to_owned))),
+            started,
+        })
+    }
+
+    /// Tells the sink the message finished, with what its log event says of it.
+    pub(super) fn finish(mut self, fields: &[(&str, Value)]) {
+        let field = |name: &str| fields.iter().find(|(key, _)| *key == name).map(|(_, v)| v);
+        let outcome = field("outcome").and_then(Value::as_str).unwrap_or("ok");
+        let code = field("code").and_then(Value::as_i64);
+        // The outcomes a log event names are static strings; match them back.
+        let outcome = ["ok", "tool_error", "error", "accepted"]
+            .into_iter()
+            .find(|known| *known == outcome)
+            .unwrap_or("ok");
+        self.report(outcome, code);
+    }
+
+    fn report(&mut self, outcome: &str, code: Option<i64>) {
+        let (Some(sink), Some((method, tool))) = (self.runtime.metrics(), self.labels.take())
+        else {
+            return;
+        };
+        sink.message_finished(&MessageMeasure {
+            method,
+            tool: tool.as_deref(),
+            outcome,
+            code,
+            duration_micros: self.runtime.monotonic_micros().saturating_sub(self.started),
+        });
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.report("cancelled", None);
+    }
 }
