@@ -46,17 +46,12 @@ impl TraceContext {
 
     /// The trace context of a request whose headers `header` reads (by lower-case name).
     pub fn from_headers<'a>(header: impl Fn(&str) -> Option<&'a str>, runtime: &Runtime) -> Self {
-        // One draw from the random source covers every id that may be needed: the span,
-        // then the request id, then the trace.
-        let random = random_hex(runtime, 32);
-        let (span_id, rest) = random.split_at(16);
-        let (new_request_id, new_trace_id) = rest.split_at(16);
         let incoming = header("traceparent")
             .and_then(parse_traceparent)
             .or_else(|| header("x-cloud-trace-context").and_then(parse_cloud_trace));
         let (trace_id, parent_span_id, sampled) = match incoming {
             Some((trace, parent, sampled)) => (trace, Some(parent), sampled),
-            None => (new_trace_id.to_owned(), None, true),
+            None => (random_hex(runtime, 16), None, true),
         };
         let tracestate = parent_span_id
             .as_ref()
@@ -67,11 +62,10 @@ impl TraceContext {
         let request_id = header("x-request-id")
             .map(str::trim)
             .filter(|id| is_request_id(id))
-            .unwrap_or(new_request_id)
-            .to_owned();
+            .map_or_else(|| random_hex(runtime, 8), str::to_owned);
         TraceContext {
             trace_id,
-            span_id: span_id.to_owned(),
+            span_id: random_hex(runtime, 8),
             parent_span_id,
             sampled,
             tracestate,
