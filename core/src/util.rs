@@ -13,6 +13,19 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     out
 }
 
+/// `bytes` random bytes from the runtime's source, as hex; the clock stands in should the
+/// source fail, so a request is never refused for want of an id.
+pub(crate) fn random_hex(runtime: &crate::runtime::Runtime, bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    if runtime.fill_random(&mut buf).is_err() {
+        let now = runtime.now_unix_ms().to_be_bytes();
+        for (i, byte) in buf.iter_mut().enumerate() {
+            *byte = now[i % now.len()] ^ (i as u8);
+        }
+    }
+    hex(&buf)
+}
+
 /// Standard base64 with padding, as MCP carries binary data.
 pub(crate) fn base64_encode(bytes: &[u8]) -> String {
     encode(bytes, Form::Standard)

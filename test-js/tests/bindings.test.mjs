@@ -10,7 +10,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { freePort, withHttpClient } from "./helpers.mjs";
 import { startIdentityProvider } from "./identity-provider.mjs";
 import { jwtAuthVars, jwtMatrix } from "./jwt-scenarios.mjs";
-import { scriptedSession } from "./log-scenarios.mjs";
+import { keySubject, scriptedSession } from "./log-scenarios.mjs";
 import { accessChallenges } from "./toolkit-scenarios.mjs";
 
 const require = createRequire(import.meta.url);
@@ -285,7 +285,7 @@ describe("edgemcp (npm, nodejs build) with API keys", () => {
     scriptedSession({
       url: `${base}/mcp`,
       key,
-      subject: `api-key:${createHash("sha256").update(key).digest("hex").slice(0, 8)}`,
+      subject: keySubject(key),
       output: () => logs.map((event) => JSON.stringify(event)).join("\n"),
     }));
 

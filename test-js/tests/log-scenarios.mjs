@@ -1,9 +1,13 @@
 // The request log every host must write: one JSON event per MCP message, checked field
 // by field after a scripted session, with the caller's key nowhere in the output.
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 
 const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
 const PARENT_SPAN = "00f067aa0ba902b7";
+
+/** The subject an API key verifies as: `api-key:` and the first 8 hex digits of its hash. */
+export const keySubject = (key) => `api-key:${createHash("sha256").update(key).digest("hex").slice(0, 8)}`;
 
 /**
  * The request-log events in `output`: one JSON object per line, other lines skipped.

@@ -15,11 +15,8 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { eventually, freePort, startServer, stop, withHttpClient } from "./helpers.mjs";
 import { startIdentityProvider } from "./identity-provider.mjs";
 import { jwtAuthVars, jwtMatrix } from "./jwt-scenarios.mjs";
-import { assertCommonFields, logEvents, scriptedSession } from "./log-scenarios.mjs";
+import { assertCommonFields, keySubject, logEvents, scriptedSession } from "./log-scenarios.mjs";
 import * as scenarios from "./toolkit-scenarios.mjs";
-
-/** The subject an API key verifies as: `api-key:` and the first 8 hex digits of its hash. */
-const keySubject = (key) => `api-key:${createHash("sha256").update(key).digest("hex").slice(0, 8)}`;
 
 const binary = fileURLToPath(new URL("../../target/debug/edgemcp", import.meta.url));
 const migrations = fileURLToPath(new URL("../../migrations", import.meta.url));

@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { freePort, startServer, stop, withHttpClient } from "./helpers.mjs";
 import { startIdentityProvider } from "./identity-provider.mjs";
 import { jwtAuthVars, jwtMatrix } from "./jwt-scenarios.mjs";
-import { scriptedSession } from "./log-scenarios.mjs";
+import { keySubject, scriptedSession } from "./log-scenarios.mjs";
 import * as scenarios from "./toolkit-scenarios.mjs";
 
 const dev = fileURLToPath(new URL("../../scripts/dev", import.meta.url));
@@ -55,7 +55,7 @@ describe("the Worker with API keys", () => {
     scriptedSession({
       url: `${base}/mcp`,
       key,
-      subject: `api-key:${createHash("sha256").update(key).digest("hex").slice(0, 8)}`,
+      subject: keySubject(key),
       output: worker.output,
     }));
   test("the key appears nowhere in the Worker's output", () => {

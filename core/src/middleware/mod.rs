@@ -86,10 +86,7 @@ impl Exchange {
     /// What the message names: the tool or prompt (`params.name`) or the resource URI
     /// (`params.uri`).
     pub fn target(&self) -> Option<&str> {
-        let params = self.params()?;
-        ["name", "uri"]
-            .iter()
-            .find_map(|key| params.get(*key).and_then(Value::as_str))
+        crate::server::named_target(self.params()?)
     }
 
     /// The revision the message speaks, as far as can be told before dispatch: the one

@@ -51,7 +51,7 @@ impl TraceContext {
             .or_else(|| header("x-cloud-trace-context").and_then(parse_cloud_trace));
         let (trace_id, parent_span_id, sampled) = match incoming {
             Some((trace, parent, sampled)) => (trace, Some(parent), sampled),
-            None => (random_hex(runtime, 16), None, true),
+            None => (crate::util::random_hex(runtime, 16), None, true),
         };
         let tracestate = parent_span_id
             .as_ref()
@@ -62,10 +62,10 @@ impl TraceContext {
         let request_id = header("x-request-id")
             .map(str::trim)
             .filter(|id| is_request_id(id))
-            .map_or_else(|| random_hex(runtime, 8), str::to_owned);
+            .map_or_else(|| crate::util::random_hex(runtime, 8), str::to_owned);
         TraceContext {
             trace_id,
-            span_id: random_hex(runtime, 8),
+            span_id: crate::util::random_hex(runtime, 8),
             parent_span_id,
             sampled,
             tracestate,
@@ -152,19 +152,6 @@ fn parse_cloud_trace(value: &str) -> Option<(String, String, bool)> {
 
 fn is_request_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= MAX_REQUEST_ID && id.bytes().all(|b| b.is_ascii_graphic())
-}
-
-/// `bytes` random bytes as hex; the clock stands in should the random source fail, so a
-/// request is never refused for want of an id.
-fn random_hex(runtime: &Runtime, bytes: usize) -> String {
-    let mut buf = vec![0u8; bytes];
-    if runtime.fill_random(&mut buf).is_err() {
-        let now = runtime.now_unix_ms().to_be_bytes();
-        for (i, byte) in buf.iter_mut().enumerate() {
-            *byte = now[i % now.len()] ^ (i as u8);
-        }
-    }
-    crate::util::hex(&buf)
 }
 
 #[cfg(test)]

@@ -127,11 +127,8 @@ impl Server {
         transport: Option<ProtocolVersion>,
         caller: Caller,
     ) -> Outcome {
-        match admit(self.auth(), caller).await {
-            Ok(admitted) => {
-                let trace = Arc::new(TraceContext::new(self.runtime()));
-                self.incoming_as(incoming, transport, admitted, trace).await
-            }
+        match self.admit_bare(caller).await {
+            Ok((admitted, trace)) => self.incoming_as(incoming, transport, admitted, trace).await,
             Err(refusal) => Outcome::One(refused(incoming_id(&incoming), &refusal)),
         }
     }
@@ -217,14 +214,20 @@ impl Server {
             Message::Request(req) => Some(req.id.clone()),
             _ => None,
         };
-        match admit(self.auth(), caller).await {
-            Ok(admitted) => {
-                let trace = Arc::new(TraceContext::new(self.runtime()));
+        match self.admit_bare(caller).await {
+            Ok((admitted, trace)) => {
                 self.message_as(message, transport, sink, admitted, trace)
                     .await
             }
             Err(refusal) => Some(refused(id, &refusal)),
         }
+    }
+
+    /// What the bare-message entry points do first: admit `caller`, and start a trace
+    /// (these transports carry none).
+    async fn admit_bare(&self, caller: Caller) -> Result<(Admitted, Arc<TraceContext>), Refusal> {
+        let admitted = admit(self.auth(), caller).await?;
+        Ok((admitted, Arc::new(TraceContext::new(self.runtime()))))
     }
 
     /// Passes one message from an admitted caller through the middleware chain.
@@ -309,9 +312,8 @@ impl Server {
         sink: Sink,
         caller: Caller,
     ) -> Reply {
-        match admit(self.auth(), caller).await {
-            Ok(admitted) => {
-                let trace = Arc::new(TraceContext::new(self.runtime()));
+        match self.admit_bare(caller).await {
+            Ok((admitted, trace)) => {
                 self.request_through_chain(req, transport, sink, admitted, trace)
                     .await
             }
@@ -330,10 +332,7 @@ impl Server {
     ) -> Reply {
         let Request { id, method, params } = req;
         // Kept for the log line, should the request fail inside the server.
-        let target = ["name", "uri"]
-            .iter()
-            .find_map(|key| params.get(*key).and_then(Value::as_str))
-            .map(str::to_owned);
+        let target = named_target(&params).map(str::to_owned);
         match self
             .call(&method, params, version, sink, caller, trace)
             .await
@@ -827,6 +826,14 @@ pub(super) fn as_params(value: Value) -> Params {
         Value::Object(map) => map,
         _ => Map::new(),
     }
+}
+
+/// What a message's parameters name: the tool or prompt (`name`) or the resource URI
+/// (`uri`).
+pub(crate) fn named_target(params: &Params) -> Option<&str> {
+    ["name", "uri"]
+        .iter()
+        .find_map(|key| params.get(*key).and_then(Value::as_str))
 }
 
 /// The reply to a caller access control refused: the error an HTTP request gets in its

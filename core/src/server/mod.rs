@@ -11,7 +11,7 @@ mod state;
 
 pub use builder::{ServerBuilder, DEFAULT_PAGE_SIZE, DEFAULT_STATE_TTL, DEFAULT_TOOL_TIMEOUT};
 pub use context::RequestContext;
-pub(crate) use dispatch::{incoming_id, insufficient_scope};
+pub(crate) use dispatch::{incoming_id, insufficient_scope, named_target};
 pub use dispatch::{Outcome, Reply};
 
 use crate::http::HttpConfig;

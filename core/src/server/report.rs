@@ -69,12 +69,7 @@ impl Server {
 
     /// 16 hex digits from the host's random source (the clock, should it fail).
     fn correlation_id(&self) -> String {
-        let runtime = &self.inner.runtime;
-        let mut bytes = [0u8; 8];
-        if runtime.fill_random(&mut bytes).is_err() {
-            bytes = runtime.now_unix_ms().to_be_bytes();
-        }
-        crate::util::hex(&bytes)
+        crate::util::random_hex(&self.inner.runtime, 8)
     }
 }
 
