@@ -53,6 +53,14 @@ impl ToolContext {
         self.inner.protocol_version().to_string()
     }
 
+    /// Whether the client cancelled the request (`notifications/cancelled` through
+    /// `handleMessage`). A long handler checks it between steps and stops: nobody waits
+    /// for its answer any more, and none is sent.
+    #[wasm_bindgen(getter)]
+    pub fn cancelled(&self) -> bool {
+        self.inner.is_cancelled()
+    }
+
     /// Whether the client asked for progress (progress calls are dropped otherwise).
     #[wasm_bindgen(getter, js_name = wantsProgress)]
     pub fn wants_progress(&self) -> bool {

@@ -6,11 +6,10 @@ use crate::fetch::{read_request, write_response};
 use crate::handlers::{prompt_from_js, resource_from_js, tool_from_js, ResourceEntry};
 use edgemcp::auth::{Auth, Caller};
 use edgemcp::jsonrpc;
-use edgemcp::protocol::ProtocolVersion;
 use edgemcp::runtime::{LogEvent, Logger, Runtime};
-use edgemcp::{Error, Outcome, Prompt, Resource, ResourceTemplate, Server, Tool};
-use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+use edgemcp::{Error, Outcome, Prompt, Resource, ResourceTemplate, Server, Session, Tool};
+use std::cell::RefCell;
+use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -117,8 +116,9 @@ pub struct McpServer {
     registry: RefCell<Registry>,
     /// The server built from the registry; rebuilt on each registration.
     server: RefCell<Server>,
-    /// The revision `initialize` negotiated over `handleMessage`.
-    session: Rc<Cell<Option<ProtocolVersion>>>,
+    /// `handleMessage`'s session: the revision `initialize` negotiated and the requests
+    /// running, which `notifications/cancelled` can stop.
+    session: Arc<Session>,
 }
 
 #[wasm_bindgen]
@@ -165,7 +165,7 @@ impl McpServer {
         Ok(McpServer {
             registry: RefCell::new(registry),
             server: RefCell::new(server),
-            session: Rc::default(),
+            session: Arc::default(),
         })
     }
 
@@ -243,6 +243,11 @@ impl McpServer {
     /// Answers one JSON-RPC message (or batch) given as text; resolves to the response
     /// text, or `null` for notifications. Malformed JSON gets a JSON-RPC parse error.
     ///
+    /// The calls form one session: the revision `initialize` negotiates holds for later
+    /// messages, and `notifications/cancelled` stops the request it names (its promise
+    /// resolves to `null`, as a cancelled request gets no response; a handler still
+    /// running sees `ctx.cancelled`).
+    ///
     /// `options.token` is the caller's bearer token. A server built with `auth` refuses a
     /// message without one, or with a token it does not accept, with the JSON-RPC error an
     /// HTTP request would get in its body.
@@ -252,25 +257,27 @@ impl McpServer {
     #[wasm_bindgen(js_name = handleMessage, unchecked_return_type = "Promise<string | null>")]
     pub fn handle_message(&self, json: String, options: Option<MessageOptions>) -> js_sys::Promise {
         let options = options.map_or(JsValue::UNDEFINED, JsValue::from);
-        let server = self.server.borrow().clone();
-        let session = self.session.clone();
+        let caller = match string_field(&options, "token", "the message options") {
+            Ok(Some(token)) => Caller::bearer(token),
+            Ok(None) => Caller::anonymous(),
+            Err(error) => {
+                let error = js_error(&error);
+                return wasm_bindgen_futures::future_to_promise(async move { Err(error) });
+            }
+        };
+        // Started now, not inside the promise: a `notifications/cancelled` passed to the
+        // next call must find this request already running.
+        let answer = self.server.borrow().start_in_session(
+            &self.session,
+            jsonrpc::parse(json.as_bytes()),
+            None,
+            caller,
+        );
         wasm_bindgen_futures::future_to_promise(async move {
-            let caller = match string_field(&options, "token", "the message options") {
-                Ok(Some(token)) => Caller::bearer(token),
-                Ok(None) => Caller::anonymous(),
-                Err(error) => return Err(js_error(&error)),
-            };
-            let outcome = server
-                .handle_incoming(jsonrpc::parse(json.as_bytes()), session.get(), caller)
-                .await;
+            let outcome = answer.await;
             let text = match outcome {
                 Outcome::Accepted => return Ok(JsValue::NULL),
-                Outcome::One(reply) => {
-                    if let Some(version) = reply.negotiated_version() {
-                        session.set(Some(version));
-                    }
-                    serde_json::to_string(&reply.response)
-                }
+                Outcome::One(reply) => serde_json::to_string(&reply.response),
                 Outcome::Batch(responses) => serde_json::to_string(&responses),
             };
             text.map(|t| JsValue::from_str(&t)).map_err(|e| {

@@ -29,7 +29,8 @@ pub enum RequestId {
 }
 
 impl RequestId {
-    fn from_value(value: &Value) -> Option<RequestId> {
+    /// The id `value` holds: a string or an integer; anything else is not an id.
+    pub fn from_value(value: &Value) -> Option<RequestId> {
         match value {
             Value::String(s) => Some(RequestId::String(s.clone())),
             Value::Number(n) if n.is_i64() || n.is_u64() => Some(RequestId::Number(n.clone())),

@@ -74,7 +74,7 @@ pub use error::{Error, ErrorKind, Result};
 pub use prompt::{Prompt, PromptArgument, PromptMessage};
 pub use resource::{Resource, ResourceTemplate};
 pub use server::{
-    Outcome, Reply, RequestContext, Server, ServerBuilder, DEFAULT_PAGE_SIZE, DEFAULT_STATE_TTL,
-    DEFAULT_TOOL_TIMEOUT,
+    Cancellation, Cancelled, Outcome, Reply, RequestContext, Server, ServerBuilder, Session,
+    DEFAULT_PAGE_SIZE, DEFAULT_STATE_TTL, DEFAULT_TOOL_TIMEOUT,
 };
 pub use tool::{Tool, ToolResult};

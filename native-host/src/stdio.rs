@@ -2,7 +2,7 @@
 //!
 //! Requests run concurrently; every message the server sends (responses, progress, logs)
 //! goes through one writer so lines never interleave. `notifications/cancelled` stops the
-//! request it names. The revision negotiated by `initialize` applies to later requests
+//! request it names (see [`Session`]): its handler is dropped and no response is sent. The revision negotiated by `initialize` applies to later requests
 //! that do not carry their own (2026-07-28 requests carry it in `_meta`).
 //!
 //! Every message runs as [`Caller::trusted`]: stdio serves the local user who started the
@@ -10,15 +10,12 @@
 
 use crate::log;
 use edgemcp::auth::Caller;
-use edgemcp::jsonrpc::{self, Incoming, Message, RequestId};
-use edgemcp::protocol::{methods, ProtocolVersion};
-use edgemcp::{Outcome, Server};
+use edgemcp::jsonrpc;
+use edgemcp::{Outcome, Server, Session};
 use serde_json::Value;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use tokio::io::{AsyncBufReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
-use tokio::task::AbortHandle;
 
 /// Serves `server` over `input` and `output` until `input` ends.
 ///
@@ -39,94 +36,51 @@ where
             }
         }
     });
-    let session: Arc<Mutex<Option<ProtocolVersion>>> = Arc::default();
-    let running: Arc<Mutex<HashMap<RequestId, AbortHandle>>> = Arc::default();
+    let session = Arc::new(Session::new());
+    let mut running = tokio::task::JoinSet::new();
     let mut lines = BufReader::new(input).lines();
     while let Some(line) = lines.next_line().await? {
         if line.trim().is_empty() {
             continue;
         }
-        let version = session.lock().ok().and_then(|s| *s);
-        match jsonrpc::parse(line.as_bytes()) {
-            Incoming::Single(Ok(Message::Request(req))) => {
-                let (server, out, session, running2) = (
-                    server.clone(),
-                    out.clone(),
-                    session.clone(),
-                    running.clone(),
-                );
-                let id = req.id.clone();
-                let task = tokio::spawn(async move {
-                    let (sink, mut notes) = futures_channel::mpsc::unbounded::<Value>();
-                    let forward = {
-                        let out = out.clone();
-                        tokio::spawn(async move {
-                            use futures_util::StreamExt;
-                            while let Some(note) = notes.next().await {
-                                send(&out, &note);
-                            }
-                        })
-                    };
-                    let req_id = req.id.clone();
-                    let reply = server
-                        .handle_request(req, version, Some(sink), Caller::trusted())
-                        .await;
-                    // Progress and logs go out before the response that ends them.
-                    let _ = forward.await;
-                    if let Some(negotiated) = reply.negotiated_version() {
-                        if let Ok(mut s) = session.lock() {
-                            *s = Some(negotiated);
-                        }
+        // Each request gets its own notification channel, forwarded before its response,
+        // so progress and logs never arrive after the answer that ends them.
+        let (sink, mut notes) = futures_channel::mpsc::unbounded::<Value>();
+        // Started here, on the reading task: the session knows the request before the
+        // next line (perhaps its cancellation) is read.
+        let answer = server.start_in_session(
+            &session,
+            jsonrpc::parse(line.as_bytes()),
+            Some(sink),
+            Caller::trusted(),
+        );
+        let out = out.clone();
+        running.spawn(async move {
+            let forward = {
+                let out = out.clone();
+                tokio::spawn(async move {
+                    use futures_util::StreamExt;
+                    while let Some(note) = notes.next().await {
+                        send(&out, &note);
                     }
-                    send(&out, &reply.response);
-                    if let Ok(mut r) = running2.lock() {
-                        r.remove(&req_id);
-                    }
-                });
-                if let Ok(mut r) = running.lock() {
-                    r.insert(id, task.abort_handle());
-                }
-            }
-            Incoming::Single(Ok(Message::Notification(note)))
-                if note.method == methods::NOTIFICATION_CANCELLED =>
-            {
-                let target = note.params.get("requestId").and_then(request_id);
-                if let (Some(id), Ok(mut r)) = (target, running.lock()) {
-                    if let Some(task) = r.remove(&id) {
-                        // The protocol says a cancelled request gets no response.
-                        task.abort();
-                    }
-                }
-            }
-            other => match server
-                .handle_incoming(other, version, Caller::trusted())
-                .await
-            {
+                })
+            };
+            let outcome = answer.await;
+            let _ = forward.await;
+            match outcome {
                 Outcome::Accepted => {}
                 Outcome::One(reply) => send(&out, &reply.response),
                 Outcome::Batch(responses) => send(&out, &responses),
-            },
-        }
+            }
+        });
+        // Finished tasks are reaped as we go, so a long session holds only what runs.
+        while running.try_join_next().is_some() {}
     }
     drop(out);
     // Let requests still running finish and their answers reach the output.
-    let pending: Vec<AbortHandle> = running
-        .lock()
-        .map(|r| r.values().cloned().collect())
-        .unwrap_or_default();
-    while !pending.iter().all(AbortHandle::is_finished) {
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
+    while running.join_next().await.is_some() {}
     let _ = writer.await;
     Ok(())
-}
-
-fn request_id(value: &Value) -> Option<RequestId> {
-    match value {
-        Value::String(s) => Some(RequestId::String(s.clone())),
-        Value::Number(n) if n.is_i64() || n.is_u64() => Some(RequestId::Number(n.clone())),
-        _ => None,
-    }
 }
 
 fn send(out: &UnboundedSender<Vec<u8>>, message: &impl serde::Serialize) {

@@ -6,7 +6,7 @@ use super::{HttpBody, HttpRequest, HttpResponse};
 use crate::jsonrpc::{self, ErrorObject, Incoming, Message, Request, Response, INVALID_REQUEST};
 use crate::middleware::TraceContext;
 use crate::protocol::{methods, ProtocolVersion, META_LOG_LEVEL};
-use crate::server::{Outcome, Reply};
+use crate::server::{Link, Outcome, Reply};
 use crate::tool::{is_token_char, Tool};
 use crate::Server;
 use serde_json::{json, Value};
@@ -187,7 +187,13 @@ impl Server {
             let server = self.clone();
             let reply = Box::pin(async move {
                 server
-                    .request_through_chain(request, header_version, Some(sink), caller, trace)
+                    .request_through_chain(
+                        request,
+                        header_version,
+                        Link::new(Some(sink)),
+                        caller,
+                        trace,
+                    )
                     .await
             });
             return HttpResponse {
@@ -201,7 +207,7 @@ impl Server {
             };
         }
         reply_response(
-            self.request_through_chain(request, header_version, None, caller, trace)
+            self.request_through_chain(request, header_version, Link::default(), caller, trace)
                 .await,
         )
     }

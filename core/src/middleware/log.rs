@@ -72,12 +72,17 @@ impl Handler for RequestLogHandler {
                 fields.push(("arguments", capped(mask_secrets(arguments))));
             }
         }
+        let cancel = exchange.cancellation().clone();
         let replied = self.inner.handle(exchange);
         Box::pin(async move {
             let reply = replied.await;
             let elapsed = runtime.monotonic_micros().saturating_sub(started);
             fields.push(("duration_ms", json!(elapsed as f64 / 1000.0)));
             let severity = match &reply {
+                None if cancel.is_cancelled() => {
+                    fields.push(("outcome", json!("cancelled")));
+                    Severity::Info
+                }
                 None => {
                     fields.push(("outcome", json!("accepted")));
                     Severity::Info

@@ -48,7 +48,7 @@ impl InFlight {
         let outcome = field("outcome").and_then(Value::as_str).unwrap_or("ok");
         let code = field("code").and_then(Value::as_i64);
         // The outcomes a log event names are static strings; match them back.
-        let outcome = ["ok", "tool_error", "error", "accepted"]
+        let outcome = ["ok", "tool_error", "error", "accepted", "cancelled"]
             .into_iter()
             .find(|known| *known == outcome)
             .unwrap_or("ok");

@@ -39,9 +39,8 @@ use crate::auth::{Admitted, Identity};
 use crate::jsonrpc::{ErrorObject, Message, RequestId, Response};
 use crate::protocol::ProtocolVersion;
 use crate::runtime::{BoxFuture, MaybeSend, MaybeSync};
-use crate::server::Reply;
+use crate::server::{Cancellation, Link, Reply};
 use crate::Server;
-use futures_channel::mpsc::UnboundedSender;
 use serde_json::Value;
 use std::future::Future;
 use std::sync::Arc;
@@ -51,7 +50,7 @@ pub struct Exchange {
     pub(crate) server: Server,
     pub(crate) message: Message,
     pub(crate) transport: Option<ProtocolVersion>,
-    pub(crate) sink: Option<UnboundedSender<Value>>,
+    pub(crate) link: Link,
     pub(crate) caller: Admitted,
     pub(crate) trace: Arc<TraceContext>,
 }
@@ -109,6 +108,12 @@ impl Exchange {
     /// The request id and trace context it runs under.
     pub fn trace(&self) -> &TraceContext {
         &self.trace
+    }
+
+    /// The signal that the client cancelled this message's request; a layer that waits on
+    /// something slow can race it.
+    pub fn cancellation(&self) -> &Cancellation {
+        &self.link.cancel
     }
 
     /// The runtime of the server: its clock, random source and logger.
@@ -221,13 +226,21 @@ impl Handler for Dispatch {
                 server,
                 message,
                 transport,
-                sink,
+                link,
                 caller,
                 trace,
             } = exchange;
-            server
-                .dispatch_message(message, transport, sink, caller, trace)
-                .await
+            // A cancelled request stops here: its handler is dropped at its next await
+            // and the client, as the protocol says, gets no answer.
+            let cancel = link.cancel.clone();
+            let dispatched =
+                std::pin::pin!(server.dispatch_message(message, transport, link, caller, trace));
+            // The signal is looked at first: a request cancelled while it was finishing
+            // is not answered either.
+            match futures_util::future::select(cancel.cancelled(), dispatched).await {
+                futures_util::future::Either::Left(((), _)) => None,
+                futures_util::future::Either::Right((reply, _)) => reply,
+            }
         })
     }
 }

@@ -4,6 +4,7 @@ use crate::auth::Admitted;
 use crate::middleware::TraceContext;
 use crate::protocol::{methods, LogLevel, ProtocolVersion};
 use crate::runtime::Runtime;
+use crate::server::Cancellation;
 use futures_channel::mpsc::UnboundedSender;
 use serde_json::{json, Map, Value};
 use std::sync::{Arc, Mutex};
@@ -23,11 +24,29 @@ struct ContextInner {
     version: ProtocolVersion,
     progress_token: Option<Value>,
     log_level: Option<LogLevel>,
-    sink: Option<UnboundedSender<Value>>,
+    link: Link,
     last_progress: Mutex<Option<f64>>,
     round: Round,
     caller: Admitted,
     trace: Arc<TraceContext>,
+}
+
+/// What ties a running request to its transport: where its notifications go (when the
+/// transport can carry them) and the signal that the client cancelled it.
+#[derive(Clone, Default)]
+pub(crate) struct Link {
+    pub(crate) notes: Option<UnboundedSender<Value>>,
+    pub(crate) cancel: Cancellation,
+}
+
+impl Link {
+    /// A link that sends notifications to `notes` and that nothing cancels yet.
+    pub(crate) fn new(notes: Option<UnboundedSender<Value>>) -> Self {
+        Link {
+            notes,
+            cancel: Cancellation::default(),
+        }
+    }
 }
 
 /// What a retry of a multi-round request (2026-07-28) brings back, and what the client
@@ -50,7 +69,7 @@ impl RequestContext {
         version: ProtocolVersion,
         meta: Option<&Map<String, Value>>,
         log_level: Option<LogLevel>,
-        sink: Option<UnboundedSender<Value>>,
+        link: Link,
         round: Round,
         caller: Admitted,
         trace: Arc<TraceContext>,
@@ -65,7 +84,7 @@ impl RequestContext {
                 version,
                 progress_token,
                 log_level,
-                sink,
+                link,
                 last_progress: Mutex::new(None),
                 round,
                 caller,
@@ -137,15 +156,45 @@ impl RequestContext {
             .map(|caps| caps.contains_key(capability))
     }
 
+    /// Whether the client cancelled this request (`notifications/cancelled` on a session
+    /// transport). A long handler checks it between steps and stops early; the server sends
+    /// no answer to a cancelled request either way.
+    pub fn is_cancelled(&self) -> bool {
+        self.inner.link.cancel.is_cancelled()
+    }
+
+    /// A future that completes when the client cancels this request, for racing slow work
+    /// against it. It never completes on transports that cannot cancel (plain HTTP: there
+    /// the server drops the request when the client disconnects).
+    ///
+    /// ```
+    /// use edgemcp::{RequestContext, Result};
+    /// use futures_util::future::{select, Either};
+    ///
+    /// async fn slow_step() -> u64 { 42 }
+    ///
+    /// async fn run(cx: RequestContext) -> Result<Option<u64>> {
+    ///     let step = std::pin::pin!(slow_step());
+    ///     Ok(match select(step, cx.cancelled()).await {
+    ///         Either::Left((value, _)) => Some(value),
+    ///         Either::Right(_) => None, // the client went away: stop here
+    ///     })
+    /// }
+    /// # let _ = run;
+    /// ```
+    pub fn cancelled(&self) -> crate::server::Cancelled {
+        self.inner.link.cancel.cancelled()
+    }
+
     /// Whether the client asked for progress on this request.
     pub fn wants_progress(&self) -> bool {
-        self.inner.progress_token.is_some() && self.inner.sink.is_some()
+        self.inner.progress_token.is_some() && self.inner.link.notes.is_some()
     }
 
     /// Reports progress. `progress` must grow from call to call; values that do not are
     /// dropped, as the protocol requires.
     pub fn progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) {
-        let (Some(token), Some(sink)) = (&self.inner.progress_token, &self.inner.sink) else {
+        let (Some(token), Some(sink)) = (&self.inner.progress_token, &self.inner.link.notes) else {
             return;
         };
         if let Ok(mut last) = self.inner.last_progress.lock() {
@@ -168,7 +217,7 @@ impl RequestContext {
 
     /// Sends a log message, if the client asked for this level or a lower one.
     pub fn log(&self, level: LogLevel, logger: Option<&str>, data: Value) {
-        let (Some(min), Some(sink)) = (self.inner.log_level, &self.inner.sink) else {
+        let (Some(min), Some(sink)) = (self.inner.log_level, &self.inner.link.notes) else {
             return;
         };
         if level < min {

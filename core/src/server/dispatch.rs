@@ -1,6 +1,6 @@
 //! Method routing: one parsed message in, at most one response out.
 
-use super::context::Round;
+use super::context::{Link, Round};
 use super::input::check_client_capabilities;
 use super::report::During;
 use super::resolve::resolve_version;
@@ -111,7 +111,6 @@ impl From<Error> for Failure {
 }
 
 pub(super) type Params = Map<String, Value>;
-type Sink = Option<UnboundedSender<Value>>;
 
 impl Server {
     /// Handles a parsed body, one message or a batch, from `caller`.
@@ -148,7 +147,7 @@ impl Server {
             }),
             Incoming::Single(Ok(message)) => {
                 match self
-                    .message_as(message, transport, None, caller, trace)
+                    .message_as(message, transport, Link::default(), caller, trace)
                     .await
                 {
                     Some(reply) => Outcome::One(reply),
@@ -182,7 +181,13 @@ impl Server {
                             ))
                         }
                         Ok(message) => self
-                            .message_as(message, transport, None, caller.clone(), trace.clone())
+                            .message_as(
+                                message,
+                                transport,
+                                Link::default(),
+                                caller.clone(),
+                                trace.clone(),
+                            )
                             .await
                             .map(|reply| reply.response),
                     }
@@ -216,7 +221,7 @@ impl Server {
         };
         match self.admit_bare(caller).await {
             Ok((admitted, trace)) => {
-                self.message_as(message, transport, sink, admitted, trace)
+                self.message_as(message, transport, Link::new(sink), admitted, trace)
                     .await
             }
             Err(refusal) => Some(refused(id, &refusal)),
@@ -225,7 +230,10 @@ impl Server {
 
     /// What the bare-message entry points do first: admit `caller`, and start a trace
     /// (these transports carry none).
-    async fn admit_bare(&self, caller: Caller) -> Result<(Admitted, Arc<TraceContext>), Refusal> {
+    pub(super) async fn admit_bare(
+        &self,
+        caller: Caller,
+    ) -> Result<(Admitted, Arc<TraceContext>), Refusal> {
         let admitted = admit(self.auth(), caller).await?;
         Ok((admitted, Arc::new(TraceContext::new(self.runtime()))))
     }
@@ -235,7 +243,7 @@ impl Server {
         &self,
         message: Message,
         transport: Option<ProtocolVersion>,
-        sink: Sink,
+        link: Link,
         caller: Admitted,
         trace: Arc<TraceContext>,
     ) -> Option<Reply> {
@@ -247,7 +255,7 @@ impl Server {
             server: self.clone(),
             message,
             transport,
-            sink,
+            link,
             caller,
             trace,
         };
@@ -260,26 +268,17 @@ impl Server {
         &self,
         req: Request,
         transport: Option<ProtocolVersion>,
-        sink: Sink,
+        link: Link,
         caller: Admitted,
         trace: Arc<TraceContext>,
     ) -> Reply {
         let id = req.id.clone();
         match self
-            .message_as(Message::Request(req), transport, sink, caller, trace)
+            .message_as(Message::Request(req), transport, link, caller, trace)
             .await
         {
             Some(reply) => reply,
-            None => Reply {
-                response: Response::error(
-                    Some(id),
-                    ErrorObject::new(
-                        crate::jsonrpc::INTERNAL_ERROR,
-                        "A middleware layer answered this request with nothing.",
-                    ),
-                ),
-                http_status: 500,
-            },
+            None => unanswered(id),
         }
     }
 
@@ -288,13 +287,13 @@ impl Server {
         &self,
         message: Message,
         transport: Option<ProtocolVersion>,
-        sink: Sink,
+        link: Link,
         caller: Admitted,
         trace: Arc<TraceContext>,
     ) -> Option<Reply> {
         match message {
             Message::Request(req) => match resolve_version(&req, transport) {
-                Ok(version) => Some(self.dispatch(req, version, sink, caller, trace).await),
+                Ok(version) => Some(self.dispatch(req, version, link, caller, trace).await),
                 Err(failure) => Some(failure.into_reply(Some(req.id))),
             },
             // Notifications need no answer: `initialized` changes nothing on a stateless
@@ -309,12 +308,12 @@ impl Server {
         &self,
         req: Request,
         transport: Option<ProtocolVersion>,
-        sink: Sink,
+        sink: Option<UnboundedSender<Value>>,
         caller: Caller,
     ) -> Reply {
         match self.admit_bare(caller).await {
             Ok((admitted, trace)) => {
-                self.request_through_chain(req, transport, sink, admitted, trace)
+                self.request_through_chain(req, transport, Link::new(sink), admitted, trace)
                     .await
             }
             Err(refusal) => refused(Some(req.id), &refusal),
@@ -326,7 +325,7 @@ impl Server {
         &self,
         req: Request,
         version: ProtocolVersion,
-        sink: Sink,
+        link: Link,
         caller: Admitted,
         trace: Arc<TraceContext>,
     ) -> Reply {
@@ -334,7 +333,7 @@ impl Server {
         // Kept for the log line, should the request fail inside the server.
         let target = named_target(&params).map(str::to_owned);
         match self
-            .call(&method, params, version, sink, caller, trace)
+            .call(&method, params, version, link, caller, trace)
             .await
         {
             Ok(result) => Reply {
@@ -357,7 +356,7 @@ impl Server {
         method: &str,
         params: Params,
         version: ProtocolVersion,
-        sink: Sink,
+        link: Link,
         caller: Admitted,
         trace: Arc<TraceContext>,
     ) -> Result<Params, Failure> {
@@ -392,7 +391,7 @@ impl Server {
                 },
             )?),
             methods::TOOLS_CALL if offered("tools") => {
-                let cx = self.context(method, &params, version, sink, caller, trace)?;
+                let cx = self.context(method, &params, version, link, caller, trace)?;
                 self.call_tool(params, cx).await
             }
             methods::RESOURCES_LIST if offered("resources") => Ok(inner.resource_list.page(
@@ -410,7 +409,7 @@ impl Server {
                 )?)
             }
             methods::RESOURCES_READ if offered("resources") => {
-                let cx = self.context(method, &params, version, sink, caller, trace)?;
+                let cx = self.context(method, &params, version, link, caller, trace)?;
                 self.read_resource(&params, cx).await
             }
             methods::PROMPTS_LIST if offered("prompts") => Ok(inner.prompt_list.page(
@@ -420,7 +419,7 @@ impl Server {
                 inner.page_size,
             )?),
             methods::PROMPTS_GET if offered("prompts") => {
-                let cx = self.context(method, &params, version, sink, caller, trace)?;
+                let cx = self.context(method, &params, version, link, caller, trace)?;
                 self.get_prompt(params, cx).await
             }
             methods::COMPLETION_COMPLETE if offered("completions") => self.complete(&params),
@@ -442,7 +441,7 @@ impl Server {
         method: &str,
         params: &Params,
         version: ProtocolVersion,
-        sink: Sink,
+        link: Link,
         caller: Admitted,
         trace: Arc<TraceContext>,
     ) -> Result<RequestContext, Failure> {
@@ -466,7 +465,7 @@ impl Server {
             version,
             meta,
             log_level,
-            sink,
+            link,
             round,
             caller,
             trace,
@@ -836,9 +835,24 @@ pub(crate) fn named_target(params: &Params) -> Option<&str> {
         .find_map(|key| params.get(*key).and_then(Value::as_str))
 }
 
+/// The reply to a request that a middleware layer answered with nothing (and that was not
+/// cancelled), so the client is never left waiting.
+pub(super) fn unanswered(id: RequestId) -> Reply {
+    Reply {
+        response: Response::error(
+            Some(id),
+            ErrorObject::new(
+                crate::jsonrpc::INTERNAL_ERROR,
+                "A middleware layer answered this request with nothing.",
+            ),
+        ),
+        http_status: 500,
+    }
+}
+
 /// The reply to a caller access control refused: the error an HTTP request gets in its
 /// body, and the status that goes with it.
-fn refused(id: Option<RequestId>, refusal: &Refusal) -> Reply {
+pub(super) fn refused(id: Option<RequestId>, refusal: &Refusal) -> Reply {
     Reply {
         response: Response::error(id, ErrorObject::new(INVALID_REQUEST, refusal.message())),
         http_status: refusal.http_status(),

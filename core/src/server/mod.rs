@@ -1,18 +1,23 @@
 //! The server: what was registered, and how requests reach it.
 
 mod builder;
+mod cancel;
 mod context;
 mod dispatch;
 mod input;
 mod listing;
 mod report;
 mod resolve;
+mod session;
 mod state;
 
 pub use builder::{ServerBuilder, DEFAULT_PAGE_SIZE, DEFAULT_STATE_TTL, DEFAULT_TOOL_TIMEOUT};
+pub use cancel::{Cancellation, Cancelled};
+pub(crate) use context::Link;
 pub use context::RequestContext;
 pub(crate) use dispatch::{incoming_id, insufficient_scope, named_target};
 pub use dispatch::{Outcome, Reply};
+pub use session::Session;
 
 use crate::http::HttpConfig;
 use crate::prompt::Prompt;
