@@ -151,6 +151,41 @@ describe("edgemcp (npm, nodejs build) over handleMessage", () => {
     await client.close();
   });
 
+  test("a call the SDK client aborts gets no answer, and its handler stops before its side effect", async () => {
+    const server = demoServer();
+    const writes = [];
+    const stopped = [];
+    server.tool("slow-write", { description: "Waits, then writes" }, async ({ ms }, ctx) => {
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      if (ctx.cancelled) {
+        stopped.push(ms);
+        return "stopped";
+      }
+      writes.push(ms);
+      return "written";
+    });
+    const client = new Client({ name: "edgemcp-test-js", version: "0.0.0" });
+    await client.connect(new HandleMessageTransport(server));
+    const controller = new AbortController();
+    const call = client.callTool({ name: "slow-write", arguments: { ms: 300 } }, undefined, { signal: controller.signal });
+    setTimeout(() => controller.abort(new Error("the user pressed stop")), 50);
+    await assert.rejects(call, /the user pressed stop/);
+    // A call that is not cancelled still runs and is answered.
+    const other = await client.callTool({ name: "slow-write", arguments: { ms: 10 } });
+    assert.equal(other.content[0].text, "written");
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    assert.deepEqual(writes, [10], "the cancelled call never wrote");
+    assert.deepEqual(stopped, [300], "its handler saw ctx.cancelled");
+    await client.close();
+
+    // The raw channel: the cancelled request's promise resolves to null (no response).
+    const raw = demoServer();
+    raw.tool("slow", { description: "Waits" }, () => new Promise((resolve) => setTimeout(() => resolve("late"), 200)));
+    const pending = raw.handleMessage(JSON.stringify({ jsonrpc: "2.0", id: 5, method: "tools/call", params: { name: "slow", arguments: {} } }));
+    assert.equal(await raw.handleMessage(JSON.stringify({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 5 } })), null);
+    assert.equal(await pending, null);
+  });
+
   test("bad input gets JSON-RPC errors, registration mistakes throw", async () => {
     const server = demoServer();
     const parseError = JSON.parse(await server.handleMessage("{nope"));
