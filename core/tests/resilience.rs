@@ -94,7 +94,7 @@ mod scenarios {
         }
     }
 
-    pub async fn a_cancelled_request_is_stopped_and_gets_no_answer() {
+    pub(crate) async fn a_cancelled_request_is_stopped_and_gets_no_answer() {
         let f = fixture(Runtime::for_tests(0));
         let mut running = f.start(&call(1));
         assert!((&mut running).now_or_never().is_none(), "the tool waits");
@@ -118,7 +118,7 @@ mod scenarios {
         assert_eq!(f.session.in_flight(), 0);
     }
 
-    pub async fn a_cancellation_read_right_after_its_request_always_finds_it() {
+    pub(crate) async fn a_cancellation_read_right_after_its_request_always_finds_it() {
         let f = fixture(Runtime::for_tests(0));
         // The transport reads the cancellation before the request's future ever ran.
         let running = f.start(&call(7));
@@ -133,7 +133,7 @@ mod scenarios {
         assert_eq!(f.session.in_flight(), 0, "nothing leaks");
     }
 
-    pub async fn a_finished_request_leaves_the_session_and_its_id_can_be_reused() {
+    pub(crate) async fn a_finished_request_leaves_the_session_and_its_id_can_be_reused() {
         let f = fixture(Runtime::for_tests(0));
         f.gate.cancel(); // the tool finishes at once
         let Outcome::One(reply) = f.start(&call(3)).await else {
@@ -152,7 +152,7 @@ mod scenarios {
         assert_eq!(f.side_effects.load(Ordering::SeqCst), 2);
     }
 
-    pub async fn cancellations_of_unknown_ids_change_nothing() {
+    pub(crate) async fn cancellations_of_unknown_ids_change_nothing() {
         let f = fixture(Runtime::for_tests(0));
         let mut running = f.start(&call(1));
         assert!((&mut running).now_or_never().is_none());
@@ -171,7 +171,7 @@ mod scenarios {
         assert_eq!(f.side_effects.load(Ordering::SeqCst), 1);
     }
 
-    pub async fn the_request_log_records_a_cancelled_request() {
+    pub(crate) async fn the_request_log_records_a_cancelled_request() {
         let logger = CapturingLogger::default();
         let f = fixture(Runtime::for_tests(0).with_logger(logger.clone()));
         let mut running = f.start(&call(9));
@@ -186,5 +186,159 @@ mod scenarios {
         assert_eq!(event["outcome"], "cancelled");
         assert_eq!(event["target"], "wait");
         assert!(event.get("http_status").is_none(), "nothing was sent");
+    }
+}
+
+/// Time limits, with a real timer (a thread per sleep), natively.
+#[cfg(not(target_arch = "wasm32"))]
+mod deadlines {
+    use edgemcp::runtime::testing::{CountingRng, ManualClock};
+    use edgemcp::runtime::{BoxFuture, Runtime, Timer};
+    use edgemcp::{Caller, Outcome, Prompt, Resource, Server, ServerBuilder, Tool, ToolResult};
+    use serde_json::{json, Value};
+    use std::time::Duration;
+
+    struct ThreadTimer;
+
+    impl Timer for ThreadTimer {
+        fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
+            let (done, fired) = futures_channel::oneshot::channel::<()>();
+            std::thread::spawn(move || {
+                std::thread::sleep(duration);
+                let _ = done.send(());
+            });
+            Box::pin(async move {
+                let _ = fired.await;
+            })
+        }
+    }
+
+    fn runtime() -> Runtime {
+        Runtime::new(ManualClock::new(0), ThreadTimer, CountingRng::default())
+    }
+
+    /// A server whose handlers never finish, and whose `remaining` tool reports the time
+    /// it has left.
+    fn builder() -> ServerBuilder {
+        use futures_util::future::pending;
+        Server::builder("deadlines", "1.0.0")
+            .tool(Tool::untyped(
+                "hang",
+                "Never finishes",
+                json!({"type": "object"}),
+                |_, _| pending(),
+            ))
+            .tool(Tool::untyped(
+                "remaining",
+                "Time left",
+                json!({"type": "object"}),
+                |_, cx| async move { Ok(ToolResult::text(cx.remaining().as_millis().to_string())) },
+            ))
+            .resource(Resource::new("slow://report", "report", |_| pending()))
+            .prompt(Prompt::new("slow", "Never ready", |_, _| pending()))
+    }
+
+    fn post(server: &Server, body: Value) -> Value {
+        let incoming = edgemcp::jsonrpc::parse(body.to_string().as_bytes());
+        let outcome = futures_executor::block_on(server.handle_incoming(
+            incoming,
+            Some("2025-11-25".parse().unwrap()),
+            Caller::trusted(),
+        ));
+        match outcome {
+            Outcome::One(reply) => serde_json::to_value(&reply.response).unwrap(),
+            Outcome::Batch(responses) => serde_json::to_value(&responses).unwrap(),
+            Outcome::Accepted => Value::Null,
+        }
+    }
+
+    fn request(id: u64, method: &str, params: Value) -> Value {
+        json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})
+    }
+
+    #[test]
+    fn a_slow_resource_read_and_a_slow_prompt_hit_their_limits() {
+        let server = builder()
+            .tool_timeout(Duration::from_millis(50))
+            .build(runtime())
+            .unwrap();
+        let read = post(
+            &server,
+            request(1, "resources/read", json!({"uri": "slow://report"})),
+        );
+        let message = read["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("Resource slow://report was not read within 50 ms"),
+            "{message}"
+        );
+        let prompt = post(&server, request(2, "prompts/get", json!({"name": "slow"})));
+        let message = prompt["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("Prompt `slow` was not ready within 50 ms"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn the_request_deadline_bounds_a_tool_whose_own_limit_is_longer() {
+        let server = builder()
+            .tool_timeout(Duration::from_secs(600))
+            .request_timeout(Duration::from_millis(80))
+            .build(runtime())
+            .unwrap();
+        let call = post(
+            &server,
+            request(1, "tools/call", json!({"name": "hang", "arguments": {}})),
+        );
+        // The tool's limit is what is left of the request: the tool result says 80 ms.
+        let text = call["result"]["content"][0]["text"].as_str().unwrap();
+        assert!(text.contains("did not finish within 80 ms"), "{call}");
+        let left = post(
+            &server,
+            request(
+                2,
+                "tools/call",
+                json!({"name": "remaining", "arguments": {}}),
+            ),
+        );
+        let left: u64 = left["result"]["content"][0]["text"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(
+            left <= 80,
+            "a handler sees at most the request's time: {left} ms"
+        );
+    }
+
+    #[test]
+    fn one_deadline_bounds_a_whole_batch() {
+        let server = builder()
+            .tool_timeout(Duration::from_secs(600))
+            .request_timeout(Duration::from_millis(80))
+            .build(runtime())
+            .unwrap();
+        let batch = json!([
+            request(1, "resources/read", json!({"uri": "slow://report"})),
+            request(2, "prompts/get", json!({"name": "slow"})),
+        ]);
+        let incoming = edgemcp::jsonrpc::parse(batch.to_string().as_bytes());
+        let outcome = futures_executor::block_on(server.handle_incoming(
+            incoming,
+            Some("2025-03-26".parse().unwrap()),
+            Caller::trusted(),
+        ));
+        let Outcome::Batch(responses) = outcome else {
+            panic!("a batch gets a batch")
+        };
+        assert_eq!(responses.len(), 2);
+        // Each item's limit is what is left of the batch's 80 ms: whichever of the two
+        // timers fires first, the error names those 80 ms, not the 600 s handler limit.
+        for response in responses {
+            let value = serde_json::to_value(&response).unwrap();
+            let message = value["error"]["message"].as_str().unwrap();
+            assert!(message.contains(" 80 ms"), "{message}");
+        }
     }
 }

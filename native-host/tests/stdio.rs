@@ -77,11 +77,19 @@ async fn a_cancelled_tool_stops_before_its_side_effect_and_gets_no_answer() {
         vec![call(1, 400), cancel(1), call(2, 20)],
     )
     .await;
-    assert_eq!(ids(&out), vec![2], "only the request not cancelled is answered");
+    assert_eq!(
+        ids(&out),
+        vec![2],
+        "only the request not cancelled is answered"
+    );
     assert_eq!(out[0]["result"]["content"][0]["text"], "written");
     // Long enough for the cancelled call to have written, had it kept running.
     tokio::time::sleep(Duration::from_millis(600)).await;
-    assert_eq!(writes.load(Ordering::SeqCst), 1, "the cancelled call never wrote");
+    assert_eq!(
+        writes.load(Ordering::SeqCst),
+        1,
+        "the cancelled call never wrote"
+    );
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ use super::{HttpBody, HttpRequest, HttpResponse};
 use crate::jsonrpc::{self, ErrorObject, Incoming, Message, Request, Response, INVALID_REQUEST};
 use crate::middleware::TraceContext;
 use crate::protocol::{methods, ProtocolVersion, META_LOG_LEVEL};
-use crate::server::{Link, Outcome, Reply};
+use crate::server::{Outcome, Reply};
 use crate::tool::{is_token_char, Tool};
 use crate::Server;
 use serde_json::{json, Value};
@@ -185,15 +185,10 @@ impl Server {
         if accepts.event_stream && (wants_stream || !accepts.json) {
             let (sink, notifications) = futures_channel::mpsc::unbounded();
             let server = self.clone();
+            let link = self.link(Some(sink));
             let reply = Box::pin(async move {
                 server
-                    .request_through_chain(
-                        request,
-                        header_version,
-                        Link::new(Some(sink)),
-                        caller,
-                        trace,
-                    )
+                    .request_through_chain(request, header_version, link, caller, trace)
                     .await
             });
             return HttpResponse {
@@ -207,7 +202,7 @@ impl Server {
             };
         }
         reply_response(
-            self.request_through_chain(request, header_version, Link::default(), caller, trace)
+            self.request_through_chain(request, header_version, self.link(None), caller, trace)
                 .await,
         )
     }

@@ -41,6 +41,7 @@ use crate::protocol::ProtocolVersion;
 use crate::runtime::{BoxFuture, MaybeSend, MaybeSync};
 use crate::server::{Cancellation, Link, Reply};
 use crate::Server;
+use futures_util::future::{select, Either};
 use serde_json::Value;
 use std::future::Future;
 use std::sync::Arc;
@@ -230,18 +231,47 @@ impl Handler for Dispatch {
                 caller,
                 trace,
             } = exchange;
-            // A cancelled request stops here: its handler is dropped at its next await
-            // and the client, as the protocol says, gets no answer.
+            // A request stops here when it is cancelled (its handler is dropped at its
+            // next await, and the client, as the protocol says, gets no answer) or when
+            // the message's deadline passes (the client gets an error).
+            let id = match &message {
+                Message::Request(req) => Some(req.id.clone()),
+                _ => None,
+            };
+            let runtime = server.runtime().clone();
             let cancel = link.cancel.clone();
-            let dispatched =
-                std::pin::pin!(server.dispatch_message(message, transport, link, caller, trace));
+            let left = link.remaining(&runtime);
+            let dispatched = server.dispatch_message(message, transport, link, caller, trace);
+            let timed = runtime.within(left, dispatched);
             // The signal is looked at first: a request cancelled while it was finishing
             // is not answered either.
-            match futures_util::future::select(cancel.cancelled(), dispatched).await {
-                futures_util::future::Either::Left(((), _)) => None,
-                futures_util::future::Either::Right((reply, _)) => reply,
+            let timed = std::pin::pin!(timed);
+            let ended = match select(cancel.cancelled(), timed).await {
+                Either::Left(((), _)) => return None,
+                Either::Right((ended, _)) => ended,
+            };
+            match ended {
+                Some(reply) => reply,
+                None => id.map(|id| past_deadline(id, &server)),
             }
         })
+    }
+}
+
+/// The answer to a request still running when its message's deadline passed.
+fn past_deadline(id: RequestId, server: &Server) -> Reply {
+    let limit = server.request_timeout().as_millis();
+    Reply {
+        response: Response::error(
+            Some(id),
+            ErrorObject::new(
+                crate::jsonrpc::INTERNAL_ERROR,
+                format!(
+                    "The request did not finish within the server's limit of {limit} ms and was stopped; try a smaller request, or raise EDGEMCP_REQUEST_TIMEOUT_MS."
+                ),
+            ),
+        ),
+        http_status: 200,
     }
 }
 

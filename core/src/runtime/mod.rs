@@ -182,6 +182,31 @@ impl Runtime {
         self.timer.sleep(duration)
     }
 
+    /// Runs `work` for at most `limit`: its output, or `None` when the time ran out first
+    /// (then `work` is dropped, which stops it at its next `await`).
+    ///
+    /// ```
+    /// use edgemcp::runtime::testing::{CountingRng, ImmediateTimer, ManualClock};
+    /// use edgemcp::runtime::Runtime;
+    /// use std::time::Duration;
+    ///
+    /// // A timer that fires at once: the pending work loses the race.
+    /// let runtime = Runtime::new(ManualClock::new(0), ImmediateTimer, CountingRng::default());
+    /// let never = futures_util::future::pending::<()>();
+    /// assert_eq!(futures_executor::block_on(runtime.within(Duration::from_secs(1), never)), None);
+    /// ```
+    pub async fn within<F: std::future::Future>(
+        &self,
+        limit: Duration,
+        work: F,
+    ) -> Option<F::Output> {
+        let work = std::pin::pin!(work);
+        match futures_util::future::select(work, self.sleep(limit)).await {
+            futures_util::future::Either::Left((output, _)) => Some(output),
+            futures_util::future::Either::Right(((), _)) => None,
+        }
+    }
+
     /// Fills `buf` with random bytes from the host's source.
     pub fn fill_random(&self, buf: &mut [u8]) -> crate::Result<()> {
         self.rng.fill(buf)

@@ -26,6 +26,7 @@ pub struct ServerBuilder {
     http: HttpConfig,
     page_size: usize,
     tool_timeout: Duration,
+    request_timeout: Duration,
     list_ttl_ms: u64,
     tools: Vec<Tool>,
     resources: Vec<Resource>,
@@ -45,6 +46,9 @@ pub const DEFAULT_PAGE_SIZE: usize = 100;
 /// How long a tool call may run unless [`ServerBuilder::tool_timeout`] or
 /// [`Tool::timeout`] says otherwise.
 pub const DEFAULT_TOOL_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long one message (a whole batch included) may take unless
+/// [`ServerBuilder::request_timeout`] says otherwise.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long a sealed `requestState` stays valid unless [`ServerBuilder::state_ttl`] says
 /// otherwise.
 pub const DEFAULT_STATE_TTL: Duration = Duration::from_secs(300);
@@ -57,6 +61,7 @@ impl ServerBuilder {
             http: HttpConfig::default(),
             page_size: DEFAULT_PAGE_SIZE,
             tool_timeout: DEFAULT_TOOL_TIMEOUT,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
             list_ttl_ms: 60_000,
             tools: Vec::new(),
             resources: Vec::new(),
@@ -119,9 +124,19 @@ impl ServerBuilder {
         self
     }
 
-    /// The default time limit of one tool call.
+    /// The default time limit of one tool call ([`Tool::timeout`] overrides it per tool),
+    /// and the limit of each resource read and prompt.
     pub fn tool_timeout(mut self, timeout: Duration) -> Self {
         self.tool_timeout = timeout;
+        self
+    }
+
+    /// The time limit of one message from its arrival to its answer, every handler and
+    /// store call within it included (for a batch, of the whole batch). A handler's own
+    /// limit never reaches past it: handlers see what is left as
+    /// [`RequestContext::remaining`](crate::RequestContext::remaining).
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
         self
     }
 
@@ -216,6 +231,7 @@ impl ServerBuilder {
     /// | variable | meaning |
     /// |---|---|
     /// | `EDGEMCP_STATE_SECRET` | the [`state_secret`](Self::state_secret), at least 32 bytes (a secret; the same on every instance) |
+    /// | `EDGEMCP_REQUEST_TIMEOUT_MS` | the [`request_timeout`](Self::request_timeout) in milliseconds (default 60000) |
     /// | `EDGEMCP_STATE_TTL_SECONDS` | the [`state_ttl`](Self::state_ttl) in seconds (default 300) |
     /// | `EDGEMCP_LOG_LEVEL` | `debug`, `info` (default), `warn`, `error` or `off`, or `RUST_LOG`-style directives (see [`Severity::from_directives`]); `RUST_LOG` when unset |
     /// | `EDGEMCP_LOG_ARGUMENTS` | `true` to [`log_arguments`](Self::log_arguments) |
@@ -240,6 +256,20 @@ impl ServerBuilder {
                 )));
             }
             self.state_secret = Some(secret.into_bytes());
+        }
+        if let Some(ms) = get("EDGEMCP_REQUEST_TIMEOUT_MS") {
+            let ms = ms
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|ms| (1..=3_600_000).contains(ms))
+                .ok_or_else(|| {
+                    Error::config(format!(
+                        "EDGEMCP_REQUEST_TIMEOUT_MS must be a number of milliseconds from 1 to \
+                         3600000, not {ms:?}."
+                    ))
+                })?;
+            self.request_timeout = Duration::from_millis(ms);
         }
         if let Some(ttl) = get("EDGEMCP_STATE_TTL_SECONDS") {
             let seconds = ttl
@@ -334,6 +364,7 @@ impl ServerBuilder {
                 http: self.http,
                 page_size: self.page_size,
                 tool_timeout: self.tool_timeout,
+                request_timeout: self.request_timeout,
                 list_ttl_ms: self.list_ttl_ms,
                 tools: self.tools,
                 tool_index,

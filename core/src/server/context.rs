@@ -8,6 +8,7 @@ use crate::server::Cancellation;
 use futures_channel::mpsc::UnboundedSender;
 use serde_json::{json, Map, Value};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// The context of one request, handed to every tool, resource and prompt handler.
 ///
@@ -32,19 +33,43 @@ struct ContextInner {
 }
 
 /// What ties a running request to its transport: where its notifications go (when the
-/// transport can carry them) and the signal that the client cancelled it.
-#[derive(Clone, Default)]
+/// transport can carry them), the signal that the client cancelled it, and its deadline.
+#[derive(Clone)]
 pub(crate) struct Link {
     pub(crate) notes: Option<UnboundedSender<Value>>,
     pub(crate) cancel: Cancellation,
+    /// When the message must be answered, on the runtime's monotonic clock (µs).
+    pub(crate) deadline_micros: u64,
 }
 
 impl Link {
-    /// A link that sends notifications to `notes` and that nothing cancels yet.
-    pub(crate) fn new(notes: Option<UnboundedSender<Value>>) -> Self {
+    /// Another message of the same body (a batch item): the same deadline, its own
+    /// cancellation, and no notifications.
+    pub(crate) fn sibling(&self) -> Link {
+        Link {
+            notes: None,
+            cancel: Cancellation::default(),
+            deadline_micros: self.deadline_micros,
+        }
+    }
+
+    /// The time left before the deadline.
+    pub(crate) fn remaining(&self, runtime: &Runtime) -> Duration {
+        Duration::from_micros(
+            self.deadline_micros
+                .saturating_sub(runtime.monotonic_micros()),
+        )
+    }
+}
+
+impl crate::Server {
+    /// The link of a message arriving now, whose notifications go to `notes`.
+    pub(crate) fn link(&self, notes: Option<UnboundedSender<Value>>) -> Link {
+        let timeout = u64::try_from(self.inner.request_timeout.as_micros()).unwrap_or(u64::MAX);
         Link {
             notes,
             cancel: Cancellation::default(),
+            deadline_micros: self.runtime().monotonic_micros().saturating_add(timeout),
         }
     }
 }
@@ -184,6 +209,13 @@ impl RequestContext {
     /// ```
     pub fn cancelled(&self) -> crate::server::Cancelled {
         self.inner.link.cancel.cancelled()
+    }
+
+    /// The time left before this request's deadline (see
+    /// [`ServerBuilder::request_timeout`](crate::ServerBuilder::request_timeout)). Bound
+    /// slow calls to it, for instance with [`Runtime::within`].
+    pub fn remaining(&self) -> Duration {
+        self.inner.link.remaining(&self.inner.runtime)
     }
 
     /// Whether the client asked for progress on this request.

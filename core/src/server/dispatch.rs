@@ -17,7 +17,7 @@ use crate::tool::validate::validate;
 use crate::tool::ToolResult;
 use crate::{Error, ErrorKind};
 use futures_channel::mpsc::UnboundedSender;
-use futures_util::future::{self, Either};
+use futures_util::future;
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
@@ -147,7 +147,7 @@ impl Server {
             }),
             Incoming::Single(Ok(message)) => {
                 match self
-                    .message_as(message, transport, Link::default(), caller, trace)
+                    .message_as(message, transport, self.link(None), caller, trace)
                     .await
                 {
                     Some(reply) => Outcome::One(reply),
@@ -167,7 +167,9 @@ impl Server {
                             .into_reply(None),
                     );
                 }
-                let (caller, trace) = (&caller, &trace);
+                // One deadline for the whole batch.
+                let link = self.link(None);
+                let (caller, trace, link) = (&caller, &trace, &link);
                 let replies = future::join_all(items.into_iter().map(|item| async move {
                     match item {
                         Err(response) => Some(response),
@@ -184,7 +186,7 @@ impl Server {
                             .message_as(
                                 message,
                                 transport,
-                                Link::default(),
+                                link.sibling(),
                                 caller.clone(),
                                 trace.clone(),
                             )
@@ -221,7 +223,7 @@ impl Server {
         };
         match self.admit_bare(caller).await {
             Ok((admitted, trace)) => {
-                self.message_as(message, transport, Link::new(sink), admitted, trace)
+                self.message_as(message, transport, self.link(sink), admitted, trace)
                     .await
             }
             Err(refusal) => Some(refused(id, &refusal)),
@@ -313,7 +315,7 @@ impl Server {
     ) -> Reply {
         match self.admit_bare(caller).await {
             Ok((admitted, trace)) => {
-                self.request_through_chain(req, transport, Link::new(sink), admitted, trace)
+                self.request_through_chain(req, transport, self.link(sink), admitted, trace)
                     .await
             }
             Err(refusal) => refused(Some(req.id), &refusal),
@@ -586,21 +588,24 @@ impl Server {
             );
             return Ok(as_params(ToolResult::error(message).into_value(structured)));
         }
-        let limit = tool.timeout.unwrap_or(self.inner.tool_timeout);
-        let sleep = cx.runtime().sleep(limit);
+        let limit = tool
+            .timeout
+            .unwrap_or(self.inner.tool_timeout)
+            .min(cx.remaining());
         let version = cx.protocol_version();
         let caller = cx.admitted();
+        let runtime = cx.runtime().clone();
         let call = tool.handler.call(args, cx);
-        let mut result = match future::select(call, sleep).await {
-            Either::Left((Ok(result), _)) => result,
-            Either::Left((Err(err), _)) => {
+        let mut result = match runtime.within(limit, call).await {
+            Some(Ok(result)) => result,
+            Some(Err(err)) => {
                 let during = During {
                     method: methods::TOOLS_CALL,
                     target: Some(&name),
                 };
                 ToolResult::error(self.client_message(&err, during))
             }
-            Either::Right(((), _)) => ToolResult::error(format!(
+            None => ToolResult::error(format!(
                 "Tool `{name}` did not finish within {} ms and was stopped; try a smaller request.",
                 limit.as_millis()
             )),
@@ -623,6 +628,7 @@ impl Server {
             }
         };
         let inner = &self.inner;
+        let cx_remaining = cx.remaining();
         let read = if let Some(&i) = inner.resource_index.get(&uri) {
             inner.resources[i]
                 .read
@@ -636,7 +642,17 @@ impl Server {
         } else {
             return Err(resource_not_found(&uri, version));
         };
-        match read.await {
+        let limit = inner.tool_timeout.min(cx_remaining);
+        let Some(read) = self.runtime().within(limit, read).await else {
+            return Err(Failure::rpc(ErrorObject::new(
+                crate::jsonrpc::INTERNAL_ERROR,
+                format!(
+                    "Resource {uri} was not read within {} ms and the read was stopped; try again later or read a smaller resource.",
+                    limit.as_millis()
+                ),
+            )));
+        };
+        match read {
             Ok(contents) if !contents.is_empty() => {
                 let mut out = Map::new();
                 out.insert("contents".into(), json!(contents));
@@ -701,7 +717,21 @@ impl Server {
             )));
         }
         let caller = cx.admitted();
-        let messages = match prompt.handler.render(args, cx).await? {
+        let limit = self.inner.tool_timeout.min(cx.remaining());
+        let rendered = self
+            .runtime()
+            .within(limit, prompt.handler.render(args, cx))
+            .await
+            .ok_or_else(|| {
+                Failure::rpc(ErrorObject::new(
+                    crate::jsonrpc::INTERNAL_ERROR,
+                    format!(
+                        "Prompt `{name}` was not ready within {} ms and was stopped; try again later.",
+                        limit.as_millis()
+                    ),
+                ))
+            })?;
+        let messages = match rendered? {
             PromptReply::Messages(messages) => messages,
             PromptReply::InputRequired(input) if version.is_stateless() && !input.is_empty() => {
                 let binding = super::state::Binding::new(methods::PROMPTS_GET, name, &caller);

@@ -11,7 +11,10 @@ mod resolve;
 mod session;
 mod state;
 
-pub use builder::{ServerBuilder, DEFAULT_PAGE_SIZE, DEFAULT_STATE_TTL, DEFAULT_TOOL_TIMEOUT};
+pub use builder::{
+    ServerBuilder, DEFAULT_PAGE_SIZE, DEFAULT_REQUEST_TIMEOUT, DEFAULT_STATE_TTL,
+    DEFAULT_TOOL_TIMEOUT,
+};
 pub use cancel::{Cancellation, Cancelled};
 pub(crate) use context::Link;
 pub use context::RequestContext;
@@ -61,6 +64,7 @@ pub(crate) struct ServerInner {
     pub(crate) http: HttpConfig,
     pub(crate) page_size: usize,
     pub(crate) tool_timeout: Duration,
+    pub(crate) request_timeout: Duration,
     pub(crate) list_ttl_ms: u64,
     pub(crate) tools: Vec<Tool>,
     pub(crate) tool_index: HashMap<String, usize>,
@@ -98,6 +102,11 @@ impl Server {
     /// The HTTP settings the server was built with.
     pub fn http_config(&self) -> &HttpConfig {
         &self.inner.http
+    }
+
+    /// The time limit of one message (see [`ServerBuilder::request_timeout`]).
+    pub(crate) fn request_timeout(&self) -> Duration {
+        self.inner.request_timeout
     }
 
     /// The access control the server was built with, if any.

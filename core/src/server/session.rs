@@ -2,7 +2,6 @@
 //! the revision `initialize` negotiated holds for later messages and a client can cancel
 //! what it asked for.
 
-use super::context::Link;
 use super::dispatch::{refused, unanswered};
 use super::{Cancellation, Outcome, Server};
 use crate::auth::Caller;
@@ -147,7 +146,7 @@ impl Server {
                 Box::pin(async { Outcome::Accepted })
             }
             Incoming::Single(Ok(Message::Request(req))) => {
-                let link = Link::new(sink);
+                let link = server.link(sink);
                 let signal = link.cancel.clone();
                 let entry = session.register(req.id.clone(), signal.clone());
                 Box::pin(async move {

@@ -24,7 +24,6 @@ use crate::util::base64_encode;
 use crate::{
     Error, ErrorKind, Resource, ResourceTemplate, Result, ServerBuilder, Tool, ToolResult,
 };
-use futures_util::future::{self, Either};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -236,15 +235,16 @@ fn query(db: Arc<dyn SqlDatabase>, config: Arc<SqlConfig>) -> Result<Tool> {
             let wrapped = policy::paged_query(&args.query, limit + 1, offset);
             let limits = SqlLimits::rows(limit + 1).with_max_bytes(config.max_result_bytes);
             let run = db.query(&wrapped, &params, limits);
-            let timer = cx.runtime().sleep(config.timeout);
-            let mut rows = match future::select(run, timer).await {
-                Either::Left((rows, _)) => rows?,
-                Either::Right(((), _)) => {
+            // The statement's own limit, or what is left of the request, whichever is less.
+            let time_limit = config.timeout.min(cx.remaining());
+            let mut rows = match cx.runtime().within(time_limit, run).await {
+                Some(rows) => rows?,
+                None => {
                     return Err(Error::new(
                         ErrorKind::Timeout,
                         format!(
                             "The query ran longer than {} ms and was stopped; narrow it with WHERE or ask for fewer rows.",
-                            config.timeout.as_millis()
+                            time_limit.as_millis()
                         ),
                     ))
                 }
@@ -281,13 +281,13 @@ fn execute(db: Arc<dyn SqlDatabase>, config: Arc<SqlConfig>) -> Result<Tool> {
                 let params = bind(&args.params)?;
                 let statement = lexer::without_trailing_semicolon(&args.statement);
                 let run = db.execute(statement, &params);
-                let timer = cx.runtime().sleep(config.timeout);
-                let done = match future::select(run, timer).await {
-                    Either::Left((done, _)) => done?,
-                    Either::Right(((), _)) => {
+                let limit = config.timeout.min(cx.remaining());
+                let done = match cx.runtime().within(limit, run).await {
+                    Some(done) => done?,
+                    None => {
                         return Err(Error::new(
                             ErrorKind::Timeout,
-                            format!("The statement ran longer than {} ms; its outcome is unknown.", config.timeout.as_millis()),
+                            format!("The statement ran longer than {} ms; its outcome is unknown.", limit.as_millis()),
                         ))
                     }
                 };
