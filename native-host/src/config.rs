@@ -148,6 +148,32 @@ impl NativeConfig {
         }
     }
 
+    /// When `edgemcp serve` sheds load: `EDGEMCP_MAX_IN_FLIGHT` (default 512) and
+    /// `EDGEMCP_MAX_CONNECTIONS` (default 1024).
+    ///
+    /// # Errors
+    /// When either is not a whole number of at least 1.
+    pub fn capacity(&self) -> Result<crate::serve::Capacity> {
+        let count = |name: &str, default: usize| match self.var(name) {
+            None => Ok(default),
+            Some(v) => v
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| {
+                    Error::config(format!(
+                        "{name} must be a whole number of at least 1, not {v:?}."
+                    ))
+                }),
+        };
+        let default = crate::serve::Capacity::DEFAULT;
+        Ok(crate::serve::Capacity {
+            max_in_flight: count("EDGEMCP_MAX_IN_FLIGHT", default.max_in_flight)?,
+            max_connections: count("EDGEMCP_MAX_CONNECTIONS", default.max_connections)?,
+        })
+    }
+
     /// The data folder.
     pub fn data_dir(&self) -> PathBuf {
         PathBuf::from(

@@ -76,7 +76,7 @@ async fn run(config: NativeConfig) -> Result<(), Box<dyn std::error::Error>> {
                 let options = serve::ServeOptions {
                     metrics: metrics.clone(),
                     metrics_only: true,
-                    ready: None,
+                    ..Default::default()
                 };
                 tokio::spawn(serve::run_with(server.clone(), listener, options));
             }
@@ -84,6 +84,7 @@ async fn run(config: NativeConfig) -> Result<(), Box<dyn std::error::Error>> {
                 metrics,
                 metrics_only: false,
                 ready: Some(stores),
+                capacity: config.capacity()?,
             };
             serve::run_with(server, listener, options).await?;
         }

@@ -17,6 +17,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// How long in-flight requests may take to finish after SIGTERM or SIGINT.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -39,6 +40,32 @@ impl MetricsAccess {
     }
 }
 
+/// How much a listener takes on at once before it sheds load.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Capacity {
+    /// MCP requests handled at once (`EDGEMCP_MAX_IN_FLIGHT`); one more gets 503 with
+    /// `Retry-After` at once instead of waiting in a queue. `/health`, `/ready` and
+    /// `/metrics` are not counted, so probes keep answering under load.
+    pub max_in_flight: usize,
+    /// Open connections (`EDGEMCP_MAX_CONNECTIONS`); beyond it the listener stops
+    /// accepting, and new connections wait in the kernel's backlog until one closes.
+    pub max_connections: usize,
+}
+
+impl Capacity {
+    /// The capacity when nothing is configured.
+    pub const DEFAULT: Capacity = Capacity {
+        max_in_flight: 512,
+        max_connections: 1024,
+    };
+}
+
+impl Default for Capacity {
+    fn default() -> Self {
+        Capacity::DEFAULT
+    }
+}
+
 /// What a listener serves: everything, or only `/metrics` (`EDGEMCP_METRICS_PORT`).
 #[derive(Clone, Default)]
 pub struct ServeOptions {
@@ -48,6 +75,15 @@ pub struct ServeOptions {
     pub metrics_only: bool,
     /// The stores `/ready` probes; without them `/ready` is not served.
     pub ready: Option<Arc<Stores>>,
+    /// When to shed load.
+    pub capacity: Capacity,
+}
+
+/// What the routes of one listener share.
+#[derive(Clone)]
+struct Shared {
+    options: Arc<ServeOptions>,
+    in_flight: Arc<Semaphore>,
 }
 
 /// Serves `server` on `listener` until SIGTERM or SIGINT, then stops accepting, lets
@@ -70,25 +106,31 @@ pub async fn run_with(
 ) -> std::io::Result<()> {
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown_signal());
+    let connections = Arc::new(Semaphore::new(options.capacity.max_connections.max(1)));
+    let shared = Shared {
+        in_flight: Arc::new(Semaphore::new(options.capacity.max_in_flight.max(1))),
+        options: Arc::new(options),
+    };
     loop {
         tokio::select! {
-            accepted = listener.accept() => {
-                let (stream, _) = match accepted {
+            accepted = accept(&listener, &connections) => {
+                let (stream, slot) = match accepted {
                     Ok(conn) => conn,
                     Err(err) => {
                         log::error("accept failed", &[("error", err.to_string().into())]);
                         continue;
                     }
                 };
-                let (server, options) = (server.clone(), options.clone());
+                let (server, shared) = (server.clone(), shared.clone());
                 let service = service_fn(move |req| {
-                    let (server, options) = (server.clone(), options.clone());
-                    async move { Ok::<_, Infallible>(route(&server, &options, req).await) }
+                    let (server, shared) = (server.clone(), shared.clone());
+                    async move { Ok::<_, Infallible>(route(&server, &shared, req).await) }
                 });
                 let conn = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
                 let conn = graceful.watch(conn);
                 tokio::spawn(async move {
                     let _ = conn.await;
+                    drop(slot);
                 });
             }
             signal = &mut shutdown => {
@@ -103,6 +145,20 @@ pub async fn run_with(
         () = tokio::time::sleep(DRAIN_TIMEOUT) => log::error("drain timed out; closing the remaining connections", &[]),
     }
     Ok(())
+}
+
+/// The next connection, once there is room for one.
+async fn accept(
+    listener: &TcpListener,
+    connections: &Arc<Semaphore>,
+) -> std::io::Result<(tokio::net::TcpStream, OwnedSemaphorePermit)> {
+    let slot = connections
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(std::io::Error::other)?;
+    let (stream, _) = listener.accept().await?;
+    Ok((stream, slot))
 }
 
 async fn shutdown_signal() -> &'static str {
@@ -130,12 +186,13 @@ async fn shutdown_signal() -> &'static str {
     }
 }
 
-/// `/metrics`, or everything else the core serves.
+/// `/metrics`, `/ready`, or everything else the core serves, within the capacity.
 async fn route(
     server: &Server,
-    options: &ServeOptions,
+    shared: &Shared,
     req: hyper::Request<Incoming>,
 ) -> hyper::Response<ResponseBody> {
+    let options = &shared.options;
     if req.uri().path() == "/metrics" && req.method() == hyper::Method::GET {
         return metrics(server, &options.metrics, &req).await;
     }
@@ -151,7 +208,50 @@ async fn route(
         );
         return response;
     }
-    handle(server, req).await
+    if req.uri().path() == "/health" {
+        return handle(server, req).await;
+    }
+    let Ok(permit) = shared.in_flight.clone().try_acquire_owned() else {
+        return overloaded(options.capacity.max_in_flight);
+    };
+    let response = handle(server, req).await;
+    // A streamed (SSE) reply is still being produced while its body is sent: the request
+    // holds its place until the body is done.
+    response.map(|body| {
+        body.map_frame(move |frame| {
+            let _held = &permit;
+            frame
+        })
+        .boxed_unsync()
+    })
+}
+
+/// The answer when `max_in_flight` requests are already running: 503 at once, with a hint
+/// of when to retry, and a JSON-RPC error body that MCP clients can show.
+fn overloaded(max_in_flight: usize) -> hyper::Response<ResponseBody> {
+    log::warn(
+        "load shed: too many requests in flight",
+        &[("max_in_flight", max_in_flight.into())],
+    );
+    let body = json!({
+        "jsonrpc": "2.0",
+        "id": null,
+        "error": {
+            "code": edgemcp::jsonrpc::INTERNAL_ERROR,
+            "message": format!("The server is handling its limit of {max_in_flight} requests; retry in a second."),
+        },
+    });
+    let mut response = text(503, &body.to_string());
+    let headers = response.headers_mut();
+    headers.insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/json"),
+    );
+    headers.insert(
+        hyper::header::RETRY_AFTER,
+        hyper::header::HeaderValue::from_static("1"),
+    );
+    response
 }
 
 /// The Prometheus text of the process's metrics, for a caller `access` lets in.
