@@ -39,11 +39,13 @@ pub(crate) async fn read_request(
             js_sys::Uint8Array::new(&buffer).to_vec()
         }
     };
+    // A fetch Request does not say where it came from; hosts that know pass nothing here.
     Ok(HttpRequest {
         method: request.method(),
         path,
         headers,
         body,
+        remote_addr: None,
     })
 }
 

@@ -342,3 +342,139 @@ mod deadlines {
         }
     }
 }
+
+/// Rate limits over the HTTP function, with a clock the test moves.
+mod rate_limits {
+    use super::common::raw_post;
+    use edgemcp::auth::{ApiKeys, Auth};
+    use edgemcp::http::HttpBody;
+    use edgemcp::middleware::{Limit, RateLimits, RATE_LIMITED};
+    use edgemcp::runtime::testing::{CountingRng, ManualClock, NeverTimer};
+    use edgemcp::runtime::Runtime;
+    use edgemcp::{Server, Tool, ToolResult};
+    use serde_json::{json, Value};
+    use std::time::Duration;
+
+    /// SHA-256 of "secret-key".
+    const KEY_HASH: &str = "85dbe15d75ef9308c7ae0f33c7a324cc6f4bf519a2ed2f3027bd33c140a4f9aa";
+
+    fn server(clock: &ManualClock, limits: RateLimits, auth: Option<Auth>) -> Server {
+        let runtime = Runtime::new(clock.clone(), NeverTimer, CountingRng::default());
+        let echo = |name: &'static str| {
+            Tool::untyped(name, "Echoes", json!({"type": "object"}), |_, _| async {
+                Ok(ToolResult::text("ok"))
+            })
+        };
+        let mut builder = Server::builder("limits", "1.0.0")
+            .tool(echo("cheap"))
+            .tool(echo("costly"))
+            .rate_limits(limits);
+        if let Some(auth) = auth {
+            builder = builder.auth(auth);
+        }
+        builder.build(runtime).unwrap()
+    }
+
+    /// Calls `tool` from `address` (and with `key`, if given): the status, the
+    /// `Retry-After` header and the body.
+    fn call(
+        server: &Server,
+        tool: &str,
+        address: &str,
+        key: Option<&str>,
+    ) -> (u16, Option<String>, Value) {
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                          "params": {"name": tool, "arguments": {}}})
+        .to_string();
+        let bearer = key.map(|k| format!("Bearer {k}"));
+        let mut headers = vec![("mcp-protocol-version", "2025-11-25")];
+        if let Some(bearer) = &bearer {
+            headers.push(("authorization", bearer));
+        }
+        let mut request = raw_post(&body, &headers);
+        request.remote_addr = Some(address.to_owned());
+        let response = futures_executor::block_on(server.handle_http(request));
+        let retry = response.header_value("retry-after").map(str::to_owned);
+        let body: Value = match &response.body {
+            HttpBody::Full(bytes) => serde_json::from_slice(bytes).unwrap(),
+            _ => Value::Null,
+        };
+        (response.status, retry, body)
+    }
+
+    #[test]
+    fn a_burst_over_the_limit_gets_429s_then_succeeds_after_the_refill() {
+        let clock = ManualClock::new(1_000_000);
+        let limits = RateLimits::new().every_request(Limit {
+            per_minute: 60,
+            burst: 3,
+        });
+        let server = server(&clock, limits, None);
+        for _ in 0..3 {
+            assert_eq!(call(&server, "cheap", "10.0.0.1", None).0, 200);
+        }
+        let (status, retry, body) = call(&server, "cheap", "10.0.0.1", None);
+        assert_eq!(status, 429);
+        assert_eq!(retry.as_deref(), Some("1"), "one token a second");
+        assert_eq!(body["error"]["code"], RATE_LIMITED);
+        assert_eq!(body["error"]["data"]["retryAfterSeconds"], 1);
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("60 a minute") && message.contains("retry in 1 s"),
+            "{message}"
+        );
+        // Another address has its own bucket.
+        assert_eq!(call(&server, "cheap", "10.0.0.2", None).0, 200);
+        // After the refill, the first caller is served again.
+        clock.advance(Duration::from_millis(1000));
+        assert_eq!(call(&server, "cheap", "10.0.0.1", None).0, 200);
+        assert_eq!(call(&server, "cheap", "10.0.0.1", None).0, 429);
+    }
+
+    #[test]
+    fn a_tool_budget_holds_on_top_of_the_global_one() {
+        let clock = ManualClock::new(0);
+        let limits = RateLimits::new()
+            .every_request(Limit::per_minute(100))
+            .tool(
+                "costly",
+                Limit {
+                    per_minute: 2,
+                    burst: 2,
+                },
+            );
+        let server = server(&clock, limits, None);
+        assert_eq!(call(&server, "costly", "10.0.0.1", None).0, 200);
+        assert_eq!(call(&server, "costly", "10.0.0.1", None).0, 200);
+        let (status, retry, body) = call(&server, "costly", "10.0.0.1", None);
+        assert_eq!(status, 429);
+        assert_eq!(retry.as_deref(), Some("30"), "two a minute: one every 30 s");
+        assert!(body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("calls of `costly`"));
+        // Other tools are not held back by it.
+        assert_eq!(call(&server, "cheap", "10.0.0.1", None).0, 200);
+    }
+
+    #[test]
+    fn verified_callers_are_counted_by_subject_not_by_address() {
+        let clock = ManualClock::new(0);
+        let keys = ApiKeys::from_hashes([format!("{KEY_HASH}:acme")], ["mcp:read"]).unwrap();
+        let auth = Auth::new("https://mcp.example.com/mcp", keys);
+        let limits = RateLimits::new().every_request(Limit {
+            per_minute: 60,
+            burst: 1,
+        });
+        let server = server(&clock, limits, Some(auth));
+        assert_eq!(
+            call(&server, "cheap", "10.0.0.1", Some("secret-key")).0,
+            200
+        );
+        // The same key from another address draws from the same bucket.
+        assert_eq!(
+            call(&server, "cheap", "10.0.0.9", Some("secret-key")).0,
+            429
+        );
+    }
+}

@@ -27,11 +27,14 @@ pub(crate) async fn request(mut req: Request, limit: usize) -> worker::Result<Ht
         req.bytes().await.unwrap_or_default()
     };
     body.truncate(limit.saturating_add(1));
+    // Cloudflare sets CF-Connecting-IP itself (a client cannot choose it).
+    let remote_addr = req.headers().get("cf-connecting-ip").ok().flatten();
     Ok(HttpRequest {
         method: req.method().to_string(),
         path,
         headers,
         body,
+        remote_addr,
     })
 }
 

@@ -27,6 +27,16 @@ pub async fn run(server: Server) -> Result<(), lambda_http::Error> {
     .await
 }
 
+/// The caller's address as API Gateway or a function URL saw it.
+fn source_ip(extensions: &lambda_http::http::Extensions) -> Option<String> {
+    use lambda_http::request::RequestContext;
+    match extensions.get::<RequestContext>()? {
+        RequestContext::ApiGatewayV2(context) => context.http.source_ip.clone(),
+        RequestContext::ApiGatewayV1(context) => context.identity.source_ip.clone(),
+        _ => None,
+    }
+}
+
 /// Answers one Lambda HTTP event.
 ///
 /// # Errors
@@ -53,6 +63,7 @@ pub async fn handle(server: &Server, req: Request) -> Result<Response<Body>, Inf
             .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
             .collect(),
         body,
+        remote_addr: source_ip(&parts.extensions),
     };
     let mut response = server.handle_http(request).await;
     let status = response.status;

@@ -79,6 +79,10 @@ pub struct ServeOptions {
     pub capacity: Capacity,
 }
 
+/// The address a connection came from, handed to each of its requests.
+#[derive(Clone)]
+struct Peer(String);
+
 /// What the routes of one listener share.
 #[derive(Clone)]
 struct Shared {
@@ -122,7 +126,11 @@ pub async fn run_with(
                     }
                 };
                 let (server, shared) = (server.clone(), shared.clone());
-                let service = service_fn(move |req| {
+                let peer = stream.peer_addr().ok().map(|a| Peer(a.ip().to_string()));
+                let service = service_fn(move |mut req: hyper::Request<Incoming>| {
+                    if let Some(peer) = &peer {
+                        req.extensions_mut().insert(peer.clone());
+                    }
                     let (server, shared) = (server.clone(), shared.clone());
                     async move { Ok::<_, Infallible>(route(&server, &shared, req).await) }
                 });
@@ -350,6 +358,7 @@ pub(crate) async fn into_core(server: &Server, req: hyper::Request<Incoming>) ->
             .path_and_query()
             .map_or_else(|| parts.uri.path().to_owned(), |pq| pq.as_str().to_owned()),
         headers,
+        remote_addr: parts.extensions.get::<Peer>().map(|peer| peer.0.clone()),
         body,
     }
 }

@@ -42,10 +42,15 @@ async fn send(address: SocketAddr, method: &str, path: &str, body: &str) -> (u16
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_burst_at_ten_times_the_cap_gets_200s_and_503s_and_health_keeps_answering() {
-    let slow = Tool::untyped("slow", "Takes 200 ms", json!({"type": "object"}), |_, cx| async move {
-        cx.runtime().sleep(Duration::from_millis(200)).await;
-        Ok(ToolResult::text("done"))
-    });
+    let slow = Tool::untyped(
+        "slow",
+        "Takes 200 ms",
+        json!({"type": "object"}),
+        |_, cx| async move {
+            cx.runtime().sleep(Duration::from_millis(200)).await;
+            Ok(ToolResult::text("done"))
+        },
+    );
     let server = Server::builder("shed", "1.0.0")
         .tool(slow)
         .build(edgemcp_native::runtime::runtime().unwrap())
@@ -86,7 +91,10 @@ async fn a_burst_at_ten_times_the_cap_gets_200s_and_503s_and_health_keeps_answer
                 ok += 1;
             }
             503 => {
-                assert!(response.to_ascii_lowercase().contains("retry-after: 1"), "{response}");
+                assert!(
+                    response.to_ascii_lowercase().contains("retry-after: 1"),
+                    "{response}"
+                );
                 assert!(response.contains("retry in a second"), "{response}");
                 shed += 1;
             }
@@ -95,8 +103,14 @@ async fn a_burst_at_ten_times_the_cap_gets_200s_and_503s_and_health_keeps_answer
     }
     assert_eq!(ok + shed, BURST, "none lost");
     assert!(ok >= CAP, "the cap's worth of requests were served: {ok}");
-    assert!(shed > 0, "a burst of {BURST} over a cap of {CAP} sheds some");
-    assert!(health.iter().all(|s| *s == 200), "/health answered: {health:?}");
+    assert!(
+        shed > 0,
+        "a burst of {BURST} over a cap of {CAP} sheds some"
+    );
+    assert!(
+        health.iter().all(|s| *s == 200),
+        "/health answered: {health:?}"
+    );
 
     // Once the burst is over, the server takes requests again.
     let (status, _) = send(address, "POST", "/mcp", &call).await;

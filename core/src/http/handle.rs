@@ -75,7 +75,8 @@ impl Server {
             "OPTIONS" => preflight(&req),
             "POST" => {
                 let trace =
-                    TraceContext::from_headers(|name| req.header_value(name), self.runtime());
+                    TraceContext::from_headers(|name| req.header_value(name), self.runtime())
+                        .with_client_address(req.remote_addr.clone());
                 let request_id = trace.request_id().to_owned();
                 let mut response = self.post(req, Arc::new(trace)).await;
                 response.headers.push(("x-request-id", request_id));
@@ -285,7 +286,20 @@ fn preflight(req: &HttpRequest) -> HttpResponse {
 }
 
 fn reply_response(reply: Reply) -> HttpResponse {
-    json_response(reply.http_status, &reply.response)
+    let mut response = json_response(reply.http_status, &reply.response);
+    // A rate-limited request says when to come back, in the header HTTP clients read.
+    if reply.http_status == 429 {
+        let retry = reply
+            .response
+            .outcome
+            .as_ref()
+            .err()
+            .and_then(|e| e.data.as_ref()?.get("retryAfterSeconds")?.as_u64());
+        if let Some(seconds) = retry {
+            response.headers.push(("retry-after", seconds.to_string()));
+        }
+    }
+    response
 }
 
 pub(super) fn json_response(status: u16, body: &impl serde::Serialize) -> HttpResponse {

@@ -28,6 +28,9 @@ pub struct HttpRequest {
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: Vec<u8>,
+    /// The address the request came from, as the host saw it (the socket peer natively,
+    /// `CF-Connecting-IP` on Workers); what anonymous callers are rate-limited by.
+    pub remote_addr: Option<String>,
 }
 
 impl HttpRequest {
@@ -38,6 +41,7 @@ impl HttpRequest {
             path: path.into(),
             headers: Vec::new(),
             body: Vec::new(),
+            remote_addr: None,
         }
     }
 

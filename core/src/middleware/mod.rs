@@ -30,9 +30,12 @@
 mod log;
 #[cfg(feature = "metrics")]
 mod measure;
+mod rate_limit;
 mod trace;
 
 pub(crate) use log::RequestLog;
+pub(crate) use rate_limit::RateLimit;
+pub use rate_limit::{Decision, Limit, MemoryRateLimiter, RateLimiter, RateLimits, RATE_LIMITED};
 pub use trace::TraceContext;
 
 use crate::auth::{Admitted, Identity};

@@ -36,6 +36,7 @@ pub struct TraceContext {
     sampled: bool,
     tracestate: Option<String>,
     request_id: String,
+    client_address: Option<String>,
 }
 
 impl TraceContext {
@@ -70,7 +71,20 @@ impl TraceContext {
             sampled,
             tracestate,
             request_id,
+            client_address: None,
         }
+    }
+
+    /// The same context, for a request that came from `address` (as the host saw it: the
+    /// socket peer, or what its platform vouches for, such as `CF-Connecting-IP`).
+    pub fn with_client_address(mut self, address: Option<String>) -> Self {
+        self.client_address = address;
+        self
+    }
+
+    /// The address the request came from, when the transport knows it.
+    pub fn client_address(&self) -> Option<&str> {
+        self.client_address.as_deref()
     }
 
     /// The trace id: 32 lower-case hex digits.

@@ -2,7 +2,7 @@ use super::listing::Listing;
 use super::{Server, ServerInner};
 use crate::auth::Auth;
 use crate::http::HttpConfig;
-use crate::middleware::{Layer, RequestLog};
+use crate::middleware::{Layer, RateLimit, RateLimiter, RateLimits, RequestLog};
 use crate::prompt::Prompt;
 use crate::protocol::Implementation;
 use crate::resource::{Resource, ResourceTemplate};
@@ -36,6 +36,8 @@ pub struct ServerBuilder {
     state_ttl: Duration,
     auth: Option<Auth>,
     layers: Vec<Arc<dyn Layer>>,
+    rate_limits: RateLimits,
+    shared_rate_limiter: Option<Arc<dyn RateLimiter>>,
     log_arguments: bool,
     /// The log level the variables asked for, applied to the runtime at build.
     min_severity: Option<Option<Severity>>,
@@ -70,6 +72,8 @@ impl ServerBuilder {
             state_ttl: DEFAULT_STATE_TTL,
             auth: None,
             layers: Vec::new(),
+            rate_limits: RateLimits::default(),
+            shared_rate_limiter: None,
             log_arguments: false,
             min_severity: None,
             prompts: Vec::new(),
@@ -219,6 +223,24 @@ impl ServerBuilder {
         self
     }
 
+    /// The budgets each caller's requests draw from (none by default): over one, a request
+    /// is refused with [`RATE_LIMITED`](crate::middleware::RATE_LIMITED) and a retry hint
+    /// (HTTP 429 with `Retry-After`). Buckets live in memory, per process or isolate,
+    /// unless [`shared_rate_limiter`](Self::shared_rate_limiter) gives a shared store.
+    pub fn rate_limits(mut self, limits: RateLimits) -> Self {
+        self.rate_limits = limits;
+        self
+    }
+
+    /// Keeps the budget of every request in `limiter`, a store all instances share (the
+    /// Workers host passes its Rate Limiting binding), instead of in memory. Turns that
+    /// limit on even when [`rate_limits`](Self::rate_limits) sets none: the store has its
+    /// own. Per-tool budgets stay in memory.
+    pub fn shared_rate_limiter(mut self, limiter: Arc<dyn RateLimiter>) -> Self {
+        self.shared_rate_limiter = Some(limiter);
+        self
+    }
+
     /// Whether the request log holds each `tools/call`'s arguments (off by default):
     /// capped at 1 KiB, the values of secret-looking members masked.
     pub fn log_arguments(mut self, on: bool) -> Self {
@@ -231,6 +253,9 @@ impl ServerBuilder {
     /// | variable | meaning |
     /// |---|---|
     /// | `EDGEMCP_STATE_SECRET` | the [`state_secret`](Self::state_secret), at least 32 bytes (a secret; the same on every instance) |
+    /// | `EDGEMCP_RATE_LIMIT_PER_MINUTE` | requests a minute per caller (off when unset); see [`rate_limits`](Self::rate_limits) |
+    /// | `EDGEMCP_RATE_LIMIT_BURST` | how many of them may come at once (default: the per-minute number) |
+    /// | `EDGEMCP_RATE_LIMIT_TOOLS` | per-tool budgets, calls a minute per caller: `sql_query=30,blob_put=10` |
     /// | `EDGEMCP_REQUEST_TIMEOUT_MS` | the [`request_timeout`](Self::request_timeout) in milliseconds (default 60000) |
     /// | `EDGEMCP_STATE_TTL_SECONDS` | the [`state_ttl`](Self::state_ttl) in seconds (default 300) |
     /// | `EDGEMCP_LOG_LEVEL` | `debug`, `info` (default), `warn`, `error` or `off`, or `RUST_LOG`-style directives (see [`Severity::from_directives`]); `RUST_LOG` when unset |
@@ -256,6 +281,10 @@ impl ServerBuilder {
                 )));
             }
             self.state_secret = Some(secret.into_bytes());
+        }
+        let limits = RateLimits::from_vars(&get)?;
+        if !limits.is_empty() {
+            self.rate_limits = limits;
         }
         if let Some(ms) = get("EDGEMCP_REQUEST_TIMEOUT_MS") {
             let ms = ms
@@ -346,6 +375,14 @@ impl ServerBuilder {
         let mut layers: Vec<Arc<dyn Layer>> = vec![Arc::new(RequestLog {
             arguments: self.log_arguments,
         })];
+        // Inside the log, so refusals are logged; outside everything else, so a refused
+        // request costs nothing more.
+        if !self.rate_limits.is_empty() || self.shared_rate_limiter.is_some() {
+            layers.push(Arc::new(RateLimit {
+                limits: self.rate_limits,
+                shared: self.shared_rate_limiter,
+            }));
+        }
         layers.extend(self.layers);
         Ok(Server {
             inner: Arc::new(ServerInner {

@@ -63,6 +63,7 @@ fn serve(server: &edgemcp::Server, mut request: tiny_http::Request) {
             })
             .collect(),
         body,
+        remote_addr: request.remote_addr().map(|a| a.ip().to_string()),
     };
     let response = futures_executor::block_on(server.handle_http(req));
     let headers: Vec<tiny_http::Header> = response
