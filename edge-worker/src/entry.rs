@@ -1,10 +1,11 @@
 //! The Worker's own entry: the toolkits over the KV, D1 and R2 bindings (feature `entry`).
 
-use crate::{serve, storage, D1_BINDING, KV_BINDING, R2_BINDING};
+use crate::{rate_limit, serve, storage, D1_BINDING, KV_BINDING, R2_BINDING, RATE_LIMIT_BINDING};
 use edgemcp::toolkit::{Stores, ToolkitConfig};
 use edgemcp::Server;
 use std::cell::RefCell;
 use std::sync::Arc;
+use wasm_bindgen::JsCast;
 use worker::{event, Env, Request, Response};
 
 thread_local! {
@@ -65,7 +66,23 @@ fn build_server(env: &Env) -> edgemcp::Result<Server> {
             "Data tools at the edge: sql_* query the D1 database (read-only SELECTs, bound parameters), \
              kv_* read and write the KV namespace, blob_* read and write the R2 bucket.",
         );
-    let builder = builder.settings_from_vars(var)?;
+    let mut builder = builder.settings_from_vars(var)?;
+    // Declared: the limit holds across isolates and locations. Not declared: in-memory
+    // buckets, per isolate, if EDGEMCP_RATE_LIMIT_* asks for limits.
+    let binding = js_sys::Reflect::get(env, &RATE_LIMIT_BINDING.into()).ok();
+    if let Some(binding) = binding.and_then(|b| b.dyn_into::<js_sys::Object>().ok()) {
+        let period = match var("EDGEMCP_RATE_LIMIT_PERIOD_SECONDS") {
+            None => 60,
+            Some(s) => s.trim().parse::<u64>().ok().filter(|p| *p >= 1).ok_or_else(|| {
+                edgemcp::Error::config(format!(
+                    "EDGEMCP_RATE_LIMIT_PERIOD_SECONDS must be the binding's period in seconds (10 or 60), not {s:?}."
+                ))
+            })?,
+        };
+        let limiter =
+            rate_limit::BindingRateLimiter::new(binding, std::time::Duration::from_secs(period));
+        builder = builder.shared_rate_limiter(Arc::new(limiter));
+    }
     let mut builder = edgemcp::toolkit::register(builder, &stores, &config)?;
     // fetch and WebCrypto: JWT keys and signatures need no crypto code in the module.
     let runtime = edgemcp::runtime::web::runtime();

@@ -8,6 +8,7 @@
 //! | `KV` | [`edgemcp::storage::KvStore`] | [`storage::Kv`] |
 //! | `DB` | [`edgemcp::storage::SqlDatabase`] | [`storage::D1`] |
 //! | `BUCKET` | [`edgemcp::storage::BlobStore`] | [`storage::R2`] |
+//! | `RATE_LIMITER` (optional) | [`edgemcp::middleware::RateLimiter`] | [`rate_limit::BindingRateLimiter`] |
 //!
 //! The server is built once per isolate, on the first request, and reused after that.
 //! Configuration comes from Worker vars with the same names as the native host's
@@ -18,6 +19,7 @@
 #![cfg(target_arch = "wasm32")]
 
 mod convert;
+pub mod rate_limit;
 pub mod storage;
 
 #[cfg(feature = "entry")]
@@ -32,6 +34,9 @@ pub const KV_BINDING: &str = "KV";
 pub const D1_BINDING: &str = "DB";
 /// The R2 bucket binding the toolkits use.
 pub const R2_BINDING: &str = "BUCKET";
+/// The Rate Limiting binding that, when declared, holds the budget of every request
+/// across isolates (see [`rate_limit::BindingRateLimiter`]).
+pub const RATE_LIMIT_BINDING: &str = "RATE_LIMITER";
 
 /// Answers a Worker request with `server`: the whole Streamable HTTP endpoint (`/mcp`,
 /// `/health`), for Workers that build their own [`Server`].

@@ -86,6 +86,59 @@ describe("edgemcp serve", () => {
   });
 });
 
+describe("edgemcp serve with rate limits (EDGEMCP_RATE_LIMIT_*)", () => {
+  const data = mkdtempSync(join(tmpdir(), "edgemcp-native-limits-"));
+  let base;
+  let server;
+
+  before(async () => {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    server = await startServer(binary, ["serve", "--host", "127.0.0.1", "--data-dir", data, "--migrations-dir", migrations], {
+      env: {
+        PORT: String(port),
+        EDGEMCP_RATE_LIMIT_PER_MINUTE: "60",
+        EDGEMCP_RATE_LIMIT_BURST: "3",
+        EDGEMCP_RATE_LIMIT_TOOLS: "sql_query=1",
+      },
+      healthUrl: `${base}/health`,
+    });
+  });
+  after(async () => {
+    await stop(server);
+    rmSync(data, { recursive: true, force: true });
+  });
+
+  const post = async (id, method, params) => {
+    const response = await fetch(`${base}/mcp`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-protocol-version": "2025-11-25" },
+      body: JSON.stringify({ jsonrpc: "2.0", id, method, params }),
+    });
+    return { status: response.status, retryAfter: response.headers.get("retry-after"), body: await response.json() };
+  };
+
+  test("a burst over the limit gets 429s with Retry-After, then succeeds after the refill", async () => {
+    const query = { name: "sql_query", arguments: { query: "SELECT 1 AS one" } };
+    assert.equal((await post(1, "tools/call", query)).status, 200);
+    const tool = await post(2, "tools/call", query);
+    assert.equal(tool.status, 429, "one sql_query a minute");
+    assert.equal(tool.retryAfter, "60");
+    assert.match(tool.body.error.message, /calls of `sql_query`/);
+    // A request the tool budget refused took nothing from the caller's budget of three:
+    // two are left.
+    assert.equal((await post(3, "tools/list")).status, 200);
+    assert.equal((await post(4, "tools/list")).status, 200);
+    const over = await post(5, "tools/list");
+    assert.equal(over.status, 429);
+    assert.equal(over.retryAfter, "1", "60 a minute: one a second");
+    assert.equal(over.body.error.code, -32029);
+    assert.equal((await fetch(`${base}/health`)).status, 200, "/health is not limited");
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    assert.equal((await post(6, "tools/list")).status, 200);
+  });
+});
+
 describe("edgemcp stdio", () => {
   const data = mkdtempSync(join(tmpdir(), "edgemcp-stdio-"));
   let client;
