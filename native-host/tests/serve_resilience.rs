@@ -1,5 +1,6 @@
-//! `edgemcp serve` under a burst far above its in-flight cap: every request is answered,
-//! with 200 or a 503 that says when to retry, and `/health` keeps answering throughout.
+//! `edgemcp serve` under pressure: a burst far above its in-flight cap gets 200s or 503s
+//! that say when to retry, none lost, with `/health` answering throughout; a request whose
+//! client disconnects is dropped before its side effect.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -115,5 +116,57 @@ async fn a_burst_at_ten_times_the_cap_gets_200s_and_503s_and_health_keeps_answer
     // Once the burst is over, the server takes requests again.
     let (status, _) = send(address, "POST", "/mcp", &call).await;
     assert_eq!(status, 200);
+    serving.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_whose_client_disconnects_is_dropped() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let writes = Arc::new(AtomicUsize::new(0));
+    let counted = writes.clone();
+    let slow = Tool::untyped(
+        "slow_write",
+        "Waits, then writes",
+        json!({"type": "object"}),
+        move |_, cx| {
+            let counted = counted.clone();
+            async move {
+                cx.runtime().sleep(Duration::from_millis(400)).await;
+                counted.fetch_add(1, Ordering::SeqCst);
+                Ok(ToolResult::text("written"))
+            }
+        },
+    );
+    let server = Server::builder("disconnect", "1.0.0")
+        .tool(slow)
+        .build(edgemcp_native::runtime::runtime().unwrap())
+        .unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let serving = tokio::spawn(serve::run_with(server, listener, ServeOptions::default()));
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                      "params": {"name": "slow_write", "arguments": {}}})
+    .to_string();
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    let request = format!(
+        "POST /mcp HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n\
+         accept: application/json\r\nmcp-protocol-version: 2025-11-25\r\n\
+         content-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    drop(stream); // the client goes away before the answer
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(
+        writes.load(Ordering::SeqCst),
+        0,
+        "the dropped request never wrote"
+    );
+    // A client that stays gets its answer.
+    let (status, _) = send(address, "POST", "/mcp", &body).await;
+    assert_eq!(status, 200);
+    assert_eq!(writes.load(Ordering::SeqCst), 1);
     serving.abort();
 }
