@@ -34,6 +34,9 @@ pub enum ErrorKind {
     Upstream,
     /// The operation ran past its time limit.
     Timeout,
+    /// A store or service is paused after repeated failures (its circuit breaker is
+    /// open); retrying later may succeed. The message names it, and nothing more.
+    Unavailable,
     /// The server was configured wrongly (a duplicate tool name, a malformed schema).
     ConfigInvalid,
     /// A bug or an unexpected state inside the server.
@@ -64,6 +67,7 @@ impl ErrorKind {
             ErrorKind::Upstream => 502,
             ErrorKind::Storage => 503,
             ErrorKind::Timeout => 504,
+            ErrorKind::Unavailable => 503,
             ErrorKind::ConfigInvalid | ErrorKind::Internal => 500,
         }
     }
@@ -107,6 +111,7 @@ impl ErrorKind {
             ErrorKind::Storage => "storage error",
             ErrorKind::Upstream => "upstream error",
             ErrorKind::Timeout => "timeout",
+            ErrorKind::Unavailable => "unavailable",
             ErrorKind::ConfigInvalid => "invalid configuration",
             ErrorKind::Internal => "internal error",
         }
@@ -299,6 +304,7 @@ mod tests {
             (ErrorKind::RateLimited, false),
             (ErrorKind::Unsupported, false),
             (ErrorKind::Timeout, false),
+            (ErrorKind::Unavailable, false),
             (ErrorKind::Storage, true),
             (ErrorKind::Upstream, true),
             (ErrorKind::ConfigInvalid, true),

@@ -478,3 +478,216 @@ mod rate_limits {
         );
     }
 }
+
+/// Circuit breakers around a store that fails on purpose.
+mod breakers {
+    use edgemcp::runtime::testing::CapturingLogger;
+    use edgemcp::runtime::testing::{CountingRng, ManualClock, NeverTimer};
+    use edgemcp::runtime::{BoxFuture, Runtime};
+    use edgemcp::storage::{
+        BreakerSettings, BreakerState, CircuitBreaker, Guarded, KvCapability, KvEntry, KvList,
+        KvPut, KvStore, MemoryKv,
+    };
+    use edgemcp::{Error, ErrorKind, Result};
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    /// A KV store that fails with a temporary error while `failing` is set, and counts the
+    /// calls that reach it.
+    struct Faulty {
+        inner: MemoryKv,
+        failing: AtomicBool,
+        calls: AtomicUsize,
+    }
+
+    impl Faulty {
+        fn enter(&self) -> Result<()> {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            if self.failing.load(Ordering::SeqCst) {
+                Err(Error::storage("the disk is on fire").set_temporary())
+            } else {
+                Ok(())
+            }
+        }
+    }
+
+    impl KvStore for Faulty {
+        fn capability(&self) -> KvCapability {
+            self.inner.capability()
+        }
+        fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<KvEntry>>> {
+            Box::pin(async move {
+                self.enter()?;
+                self.inner.get(key).await
+            })
+        }
+        fn put<'a>(
+            &'a self,
+            key: &'a str,
+            value: Vec<u8>,
+            options: KvPut,
+        ) -> BoxFuture<'a, Result<()>> {
+            Box::pin(async move {
+                self.enter()?;
+                self.inner.put(key, value, options).await
+            })
+        }
+        fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<()>> {
+            Box::pin(async move {
+                self.enter()?;
+                self.inner.delete(key).await
+            })
+        }
+        fn list<'a>(
+            &'a self,
+            prefix: &'a str,
+            cursor: Option<&'a str>,
+            limit: usize,
+        ) -> BoxFuture<'a, Result<KvList>> {
+            Box::pin(async move {
+                self.enter()?;
+                self.inner.list(prefix, cursor, limit).await
+            })
+        }
+    }
+
+    fn get(store: &dyn KvStore) -> Result<Option<KvEntry>> {
+        futures_executor::block_on(store.get("k"))
+    }
+
+    #[test]
+    fn a_failing_store_opens_the_breaker_calls_fail_fast_and_one_trial_closes_it() {
+        let clock = ManualClock::new(0);
+        let logger = CapturingLogger::default();
+        let runtime = Runtime::new(clock.clone(), NeverTimer, CountingRng::default())
+            .with_logger(logger.clone());
+        let faulty = Arc::new(Faulty {
+            inner: MemoryKv::new(runtime.clone()),
+            failing: AtomicBool::new(true),
+            calls: AtomicUsize::new(0),
+        });
+        let settings = BreakerSettings {
+            failures: 3,
+            window: Duration::from_secs(30),
+            cool_down: Duration::from_secs(10),
+        };
+        let breaker = Arc::new(CircuitBreaker::new("kv", settings, runtime));
+        let store = Guarded::new(faulty.clone(), breaker.clone());
+
+        for _ in 0..3 {
+            assert_eq!(get(&store).unwrap_err().kind(), ErrorKind::Storage);
+        }
+        assert_eq!(breaker.state(), BreakerState::Open);
+        assert_eq!(faulty.calls.load(Ordering::SeqCst), 3);
+        // Open: calls fail fast, never reaching the store, with a retryable error that
+        // names it.
+        for _ in 0..5 {
+            let err = get(&store).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Unavailable);
+            assert!(err.is_temporary());
+            assert!(
+                err.message().contains("The kv store is failing"),
+                "{}",
+                err.message()
+            );
+            assert!(err.message().contains("retry in 10 s"), "{}", err.message());
+        }
+        assert_eq!(
+            faulty.calls.load(Ordering::SeqCst),
+            3,
+            "nothing reached the store"
+        );
+
+        // After the cool-down, one trial; it fails, so the breaker opens again.
+        clock.advance(Duration::from_secs(10));
+        assert_eq!(breaker.state(), BreakerState::HalfOpen);
+        assert_eq!(get(&store).unwrap_err().kind(), ErrorKind::Storage);
+        assert_eq!(breaker.state(), BreakerState::Open);
+        assert_eq!(faulty.calls.load(Ordering::SeqCst), 4);
+
+        // The store recovers; the next trial closes the breaker.
+        faulty.failing.store(false, Ordering::SeqCst);
+        clock.advance(Duration::from_secs(10));
+        assert!(get(&store).is_ok());
+        assert_eq!(breaker.state(), BreakerState::Closed);
+        assert!(get(&store).is_ok());
+        assert_eq!(faulty.calls.load(Ordering::SeqCst), 6);
+
+        let states: Vec<String> = logger
+            .events()
+            .iter()
+            .filter(|e| e["message"] == "circuit breaker")
+            .map(|e| {
+                format!(
+                    "{}:{}",
+                    e["store"].as_str().unwrap(),
+                    e["state"].as_str().unwrap()
+                )
+            })
+            .collect();
+        assert_eq!(
+            states,
+            [
+                "kv:open",
+                "kv:half_open",
+                "kv:open",
+                "kv:half_open",
+                "kv:closed"
+            ],
+            "every change is logged"
+        );
+    }
+
+    #[test]
+    fn failures_outside_the_window_and_errors_that_are_not_temporary_do_not_open_it() {
+        let clock = ManualClock::new(0);
+        let runtime = Runtime::new(clock.clone(), NeverTimer, CountingRng::default());
+        let settings = BreakerSettings {
+            failures: 2,
+            window: Duration::from_secs(5),
+            cool_down: Duration::from_secs(10),
+        };
+        let breaker = CircuitBreaker::new("sql", settings, runtime);
+        let temporary = || async { Err::<(), _>(Error::storage("reset").set_temporary()) };
+        let refused = || async { Err::<(), _>(Error::invalid_params("no such table")) };
+        for _ in 0..10 {
+            let _ = futures_executor::block_on(breaker.call(refused()));
+        }
+        assert_eq!(breaker.state(), BreakerState::Closed, "the store answered");
+        let _ = futures_executor::block_on(breaker.call(temporary()));
+        clock.advance(Duration::from_secs(6));
+        let _ = futures_executor::block_on(breaker.call(temporary()));
+        assert_eq!(
+            breaker.state(),
+            BreakerState::Closed,
+            "6 s apart, in a 5 s window"
+        );
+        let _ = futures_executor::block_on(breaker.call(temporary()));
+        assert_eq!(breaker.state(), BreakerState::Open);
+    }
+
+    #[test]
+    fn an_abandoned_trial_lets_the_next_call_try_again() {
+        let clock = ManualClock::new(0);
+        let runtime = Runtime::new(clock.clone(), NeverTimer, CountingRng::default());
+        let settings = BreakerSettings {
+            failures: 1,
+            window: Duration::from_secs(5),
+            cool_down: Duration::from_secs(1),
+        };
+        let breaker = CircuitBreaker::new("blobs", settings, runtime);
+        let _ = futures_executor::block_on(
+            breaker.call(async { Err::<(), _>(Error::storage("reset").set_temporary()) }),
+        );
+        clock.advance(Duration::from_secs(1));
+        {
+            // The trial starts and its request is dropped before the store answers.
+            use futures_util::FutureExt;
+            let mut trial = Box::pin(breaker.call(futures_util::future::pending::<Result<()>>()));
+            assert!((&mut trial).now_or_never().is_none());
+        }
+        assert!(futures_executor::block_on(breaker.call(async { Ok(()) })).is_ok());
+        assert_eq!(breaker.state(), BreakerState::Closed);
+    }
+}

@@ -21,6 +21,7 @@ pub mod stdio;
 pub mod storage;
 
 use config::{BlobBackend, NativeConfig};
+use edgemcp::storage::{BreakerSettings, CircuitBreaker, Guarded};
 use edgemcp::toolkit::{Stores, ToolkitConfig};
 use edgemcp::{Result, Server};
 use std::sync::Arc;
@@ -30,8 +31,8 @@ use storage::Metered;
 pub struct Built {
     /// The server.
     pub server: Server,
-    /// Its stores.
-    pub stores: Stores,
+    /// Its stores, each behind its circuit breaker, and the breakers.
+    pub probes: ready::Probes,
 }
 
 /// [`build`]'s server alone.
@@ -98,10 +99,21 @@ pub fn build(config: &NativeConfig) -> Result<Built> {
             ))
         }
     };
+    // Each store behind a breaker, outside the metering: a call the breaker refuses
+    // never reached the store, so it is not timed as one.
+    let breakers = BreakerSettings::from_vars(|name| config.var(name))?;
+    let breaker = |store| Arc::new(CircuitBreaker::new(store, breakers, runtime.clone()));
+    let (sql_breaker, kv_breaker, blob_breaker) = (breaker("sql"), breaker("kv"), breaker("blobs"));
     let stores = Stores {
-        sql: Some(Arc::new(Metered::new(Arc::new(sql), "sqlite"))),
-        kv: Some(Arc::new(Metered::new(Arc::new(kv), "sqlite"))),
-        blobs: Some(blobs),
+        sql: Some(Arc::new(Guarded::new(
+            Arc::new(Metered::new(Arc::new(sql), "sqlite")),
+            sql_breaker.clone(),
+        ))),
+        kv: Some(Arc::new(Guarded::new(
+            Arc::new(Metered::new(Arc::new(kv), "sqlite")),
+            kv_breaker.clone(),
+        ))),
+        blobs: Some(Arc::new(Guarded::new(blobs, blob_breaker.clone()))),
     };
     let builder = Server::builder("edgemcp", env!("CARGO_PKG_VERSION")).instructions(
         "Data tools: sql_* query the SQL database (read-only SELECTs, bound parameters), \
@@ -119,6 +131,9 @@ pub fn build(config: &NativeConfig) -> Result<Built> {
     }
     Ok(Built {
         server: builder.build(runtime)?,
-        stores,
+        probes: ready::Probes {
+            stores,
+            breakers: vec![sql_breaker, kv_breaker, blob_breaker],
+        },
     })
 }

@@ -47,8 +47,8 @@ fn main() -> ExitCode {
 }
 
 async fn run(config: NativeConfig) -> Result<(), Box<dyn std::error::Error>> {
-    let edgemcp_native::Built { server, stores } = build(&config)?;
-    let stores = std::sync::Arc::new(stores);
+    let edgemcp_native::Built { server, probes } = build(&config)?;
+    let probes = std::sync::Arc::new(probes);
     match config.command {
         Command::Serve => {
             let (host, port) = (config.host(), config.port()?);
@@ -83,7 +83,7 @@ async fn run(config: NativeConfig) -> Result<(), Box<dyn std::error::Error>> {
             let options = serve::ServeOptions {
                 metrics,
                 metrics_only: false,
-                ready: Some(stores),
+                ready: Some(probes),
                 capacity: config.capacity()?,
             };
             serve::run_with(server, listener, options).await?;

@@ -51,6 +51,7 @@ struct Series {
     errors: BTreeMap<String, BTreeMap<i64, u64>>,
     durations: BTreeMap<String, Histogram>,
     storage: BTreeMap<(&'static str, &'static str, &'static str), Histogram>,
+    breakers: BTreeMap<(&'static str, &'static str), u64>,
 }
 
 /// `map[key]`, the default the first time.
@@ -157,6 +158,13 @@ impl Registry {
                 histogram,
             );
         }
+        out.push_str("# HELP edgemcp_breaker_transitions_total Circuit breaker state changes, by store and new state.\n# TYPE edgemcp_breaker_transitions_total counter\n");
+        for ((store, state), n) in &series.breakers {
+            let _ = writeln!(
+                out,
+                "edgemcp_breaker_transitions_total{{store=\"{store}\",state=\"{state}\"}} {n}"
+            );
+        }
         out
     }
 }
@@ -197,6 +205,14 @@ impl Metrics for ProcessMetrics {
                 .or_default() += 1;
         }
         slot(&mut series.durations, measure.method).observe(measure.duration_micros);
+    }
+
+    fn breaker_changed(&self, store: &'static str, state: &'static str) {
+        *registry()
+            .series()
+            .breakers
+            .entry((store, state))
+            .or_default() += 1;
     }
 }
 

@@ -8,10 +8,11 @@
 //! log only, since its text can hold paths and hostnames.
 
 use crate::log;
-use edgemcp::storage::SqlLimits;
+use edgemcp::storage::{CircuitBreaker, SqlLimits};
 use edgemcp::toolkit::Stores;
 use serde_json::{json, Map, Value};
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The longest one store may take to answer its probe.
@@ -20,8 +21,18 @@ pub const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 /// The key the KV and object stores are probed with; it need not exist.
 const PROBE_KEY: &str = "edgemcp-ready-probe";
 
-/// Probes every store in `stores`: whether all answered, and the body for `/ready`.
-pub async fn check(stores: &Stores) -> (bool, Value) {
+/// What `/ready` looks at: the stores (behind their breakers) and the breakers.
+pub struct Probes {
+    /// The toolkits' stores.
+    pub stores: Stores,
+    /// The circuit breakers in front of them.
+    pub breakers: Vec<Arc<CircuitBreaker>>,
+}
+
+/// Probes every store: whether all answered, and the body for `/ready`, which also shows
+/// each breaker's state. A store whose breaker is open is `down` without being called.
+pub async fn check(probes: &Probes) -> (bool, Value) {
+    let stores = &probes.stores;
     let mut report = Map::new();
     if let Some(sql) = &stores.sql {
         let probe = sql.query("SELECT 1", &[], SqlLimits::rows(1));
@@ -37,7 +48,16 @@ pub async fn check(stores: &Stores) -> (bool, Value) {
         );
     }
     let ready = report.values().all(|status| status == "ok");
-    let body = json!({"status": if ready { "ready" } else { "unavailable" }, "stores": report});
+    let breakers: Map<String, Value> = probes
+        .breakers
+        .iter()
+        .map(|b| (b.store().to_owned(), json!(b.state().as_str())))
+        .collect();
+    let body = json!({
+        "status": if ready { "ready" } else { "unavailable" },
+        "stores": report,
+        "breakers": breakers,
+    });
     (ready, body)
 }
 

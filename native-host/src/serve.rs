@@ -3,7 +3,6 @@
 use crate::log;
 use bytes::Bytes;
 use edgemcp::http::{HttpBody, HttpRequest, HttpResponse};
-use edgemcp::toolkit::Stores;
 use edgemcp::Server;
 use futures_util::StreamExt;
 use http_body_util::combinators::UnsyncBoxBody;
@@ -73,8 +72,8 @@ pub struct ServeOptions {
     pub metrics: MetricsAccess,
     /// Serve `/metrics` only, as a separate metrics port does.
     pub metrics_only: bool,
-    /// The stores `/ready` probes; without them `/ready` is not served.
-    pub ready: Option<Arc<Stores>>,
+    /// What `/ready` probes; without it `/ready` is not served.
+    pub ready: Option<Arc<crate::ready::Probes>>,
     /// When to shed load.
     pub capacity: Capacity,
 }
@@ -207,8 +206,8 @@ async fn route(
     if options.metrics_only {
         return text(404, "Only /metrics is served on this port.\n");
     }
-    if let (Some(stores), "/ready") = (&options.ready, req.uri().path()) {
-        let (ready, body) = crate::ready::check(stores).await;
+    if let (Some(probes), "/ready") = (&options.ready, req.uri().path()) {
+        let (ready, body) = crate::ready::check(probes).await;
         let mut response = text(if ready { 200 } else { 503 }, &body.to_string());
         response.headers_mut().insert(
             hyper::header::CONTENT_TYPE,

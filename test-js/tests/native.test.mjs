@@ -45,7 +45,11 @@ describe("edgemcp serve", () => {
   test("/ready: every store answers", async () => {
     const res = await fetch(`http://127.0.0.1:${port}/ready`);
     assert.equal(res.status, 200);
-    assert.deepEqual(await res.json(), { status: "ready", stores: { sql: "ok", kv: "ok", blobs: "ok" } });
+    assert.deepEqual(await res.json(), {
+      status: "ready",
+      stores: { sql: "ok", kv: "ok", blobs: "ok" },
+      breakers: { sql: "closed", kv: "closed", blobs: "closed" },
+    });
   });
   test("sql reads the sample store", () => withClient(scenarios.sqlReadsTheSampleStore));
   test("sql caps rows and pages", () => withClient(scenarios.sqlCapsRowsAndPages));
@@ -211,6 +215,8 @@ describe("edgemcp serve with an S3-compatible bucket (moto_server)", { skip: pro
         EDGEMCP_S3_ALLOW_HTTP: "true",
         AWS_ACCESS_KEY_ID: "test",
         AWS_SECRET_ACCESS_KEY: "test",
+        EDGEMCP_BREAKER_FAILURES: "3",
+        EDGEMCP_BREAKER_COOL_DOWN_SECONDS: "60",
       },
       healthUrl: `http://127.0.0.1:${port}/health`,
     });
@@ -230,6 +236,31 @@ describe("edgemcp serve with an S3-compatible bucket (moto_server)", { skip: pro
       const listed = await scenarios.call(c, "blob_list", { prefix: "in-bucket" });
       assert.deepEqual(listed.structuredContent.objects.map((o) => o.key), ["in-bucket.txt"]);
       assert.ok(!existsSync(join(data, "blobs", "in-bucket.txt~")), "nothing was written to the data folder");
+    }));
+  // Last: it stops the bucket.
+  test("a bucket that goes away opens the blobs breaker: calls fail fast naming the store, /ready and /metrics show it", () =>
+    withClient(async (c) => {
+      await stop(moto);
+      for (let i = 0; i < 3; i++) {
+        const failed = await c.callTool({ name: "blob_head", arguments: { key: "in-bucket.txt" } });
+        assert.equal(failed.isError, true);
+        assert.match(failed.content[0].text, /correlation id/i, "the bucket's own failure stays generic");
+      }
+      const started = Date.now();
+      const fast = await c.callTool({ name: "blob_head", arguments: { key: "in-bucket.txt" } });
+      assert.equal(fast.isError, true);
+      assert.match(fast.content[0].text, /The blobs store is failing, so calls to it are paused; retry in \d+ s/);
+      assert.ok(Date.now() - started < 1000, "an open breaker answers without waiting on the bucket");
+      const ready = await fetch(`http://127.0.0.1:${port}/ready`);
+      assert.equal(ready.status, 503);
+      const body = await ready.json();
+      assert.equal(body.stores.blobs, "down");
+      assert.deepEqual(body.breakers, { sql: "closed", kv: "closed", blobs: "open" });
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      assert.match(metrics, /edgemcp_breaker_transitions_total\{store="blobs",state="open"\} 1/);
+      // SQL, on its own breaker, is untouched.
+      const sql = await c.callTool({ name: "sql_query", arguments: { query: "SELECT 1 AS one" } });
+      assert.equal(sql.isError, undefined);
     }));
 });
 
@@ -434,7 +465,8 @@ describe("edgemcp serve keeps backend detail and secrets out of answers", () => 
     const res = await fetch(`${base}/ready`);
     assert.equal(res.status, 503);
     const body = await res.json();
-    assert.deepEqual(body, { status: "unavailable", stores: { sql: "ok", kv: "ok", blobs: "down" } });
+    assert.deepEqual(body.stores, { sql: "ok", kv: "ok", blobs: "down" });
+    assert.equal(body.status, "unavailable");
     const logged = await eventually(() =>
       server
         .output()

@@ -34,4 +34,9 @@ pub trait Metrics: MaybeSend + MaybeSync {
 
     /// A message left it.
     fn message_finished(&self, measure: &MessageMeasure<'_>);
+
+    /// The circuit breaker of `store` moved to `state` (`open`, `half_open`, `closed`).
+    fn breaker_changed(&self, store: &'static str, state: &'static str) {
+        let _ = (store, state);
+    }
 }

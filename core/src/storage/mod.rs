@@ -18,6 +18,7 @@
 //! [`ErrorKind::InvalidParams`](crate::ErrorKind::InvalidParams) for input the backend refuses.
 
 mod blob;
+mod breaker;
 mod kv;
 mod memory;
 mod sql;
@@ -25,6 +26,7 @@ mod sql;
 pub mod testing;
 
 pub use blob::{BlobCapability, BlobList, BlobMeta, BlobObject, BlobPut, BlobStore};
+pub use breaker::{BreakerSettings, BreakerState, CircuitBreaker, Guarded};
 pub use kv::{KvCapability, KvEntry, KvKey, KvList, KvPut, KvStore};
 pub use memory::{MemoryBlobs, MemoryKv, MemorySql};
 pub use sql::{

@@ -104,9 +104,17 @@ impl S3Blobs {
                 "The S3 object store needs a bucket; set EDGEMCP_S3_BUCKET (or --s3-bucket).",
             ));
         }
+        // Few, short retries: a tool call waits on them, and a bucket that stays down is
+        // the circuit breaker's to handle, not a three-minute backoff's.
+        let retry = object_store::RetryConfig {
+            max_retries: 2,
+            retry_timeout: std::time::Duration::from_secs(5),
+            ..Default::default()
+        };
         let mut builder = AmazonS3Builder::from_env()
             .with_bucket_name(&settings.bucket)
-            .with_allow_http(settings.allow_http);
+            .with_allow_http(settings.allow_http)
+            .with_retry(retry);
         if let Some(endpoint) = &settings.endpoint {
             builder = builder.with_endpoint(endpoint);
         }
@@ -307,6 +315,17 @@ fn listed_meta(meta: ObjectMeta) -> BlobMeta {
     }
 }
 
+/// The core's error for a failed S3 call: temporary when the bucket may answer a retry
+/// (a network or server failure), not when the request itself was wrong.
 fn s3_error(e: object_store::Error) -> Error {
-    Error::storage(format!("the S3 object store failed: {e}"))
+    let temporary = matches!(
+        e,
+        object_store::Error::Generic { .. } | object_store::Error::JoinError { .. }
+    );
+    let error = Error::storage(format!("the S3 object store failed: {e}"));
+    if temporary {
+        error.set_temporary()
+    } else {
+        error
+    }
 }
