@@ -1,6 +1,7 @@
 //! The Worker's own entry: the toolkits over the KV, D1 and R2 bindings (feature `entry`).
 
 use crate::{rate_limit, serve, storage, D1_BINDING, KV_BINDING, R2_BINDING, RATE_LIMIT_BINDING};
+use edgemcp::storage::{BreakerSettings, CircuitBreaker, Guarded};
 use edgemcp::toolkit::{Stores, ToolkitConfig};
 use edgemcp::Server;
 use std::cell::RefCell;
@@ -37,6 +38,9 @@ async fn fetch(req: Request, env: Env, _ctx: worker::Context) -> worker::Result<
 }
 
 /// Builds the server from the Worker's bindings and vars.
+// The breakers hold the runtime, which is not `Send` on wasm32: a Worker isolate runs one
+// thread, so nothing crosses threads.
+#[allow(clippy::arc_with_non_send_sync)]
 fn build_server(env: &Env) -> edgemcp::Result<Server> {
     // Secrets (`wrangler secret put`) first, then plain vars, under the same names.
     let var = |name: &str| {
@@ -46,21 +50,26 @@ fn build_server(env: &Env) -> edgemcp::Result<Server> {
             .map(|v| v.to_string())
     };
     let config = ToolkitConfig::from_vars(var)?;
-    // A missing binding leaves that toolkit out rather than failing the Worker.
-    let stores = Stores {
-        kv: env
-            .kv(KV_BINDING)
-            .ok()
-            .map(|kv| Arc::new(storage::Kv::new(kv)) as _),
-        sql: env
-            .d1(D1_BINDING)
-            .ok()
-            .map(|db| Arc::new(storage::D1::new(db)) as _),
-        blobs: env
-            .bucket(R2_BINDING)
-            .ok()
-            .map(|bucket| Arc::new(storage::R2::new(bucket)) as _),
-    };
+    // A missing binding leaves that toolkit out rather than failing the Worker. Each store
+    // sits behind a circuit breaker, per isolate.
+    let runtime = edgemcp::runtime::web::runtime();
+    let settings = BreakerSettings::from_vars(var)?;
+    let breaker = |store| Arc::new(CircuitBreaker::new(store, settings, runtime.clone()));
+    let stores =
+        Stores {
+            kv: env.kv(KV_BINDING).ok().map(|kv| {
+                Arc::new(Guarded::new(Arc::new(storage::Kv::new(kv)), breaker("kv"))) as _
+            }),
+            sql: env.d1(D1_BINDING).ok().map(|db| {
+                Arc::new(Guarded::new(Arc::new(storage::D1::new(db)), breaker("sql"))) as _
+            }),
+            blobs: env.bucket(R2_BINDING).ok().map(|bucket| {
+                Arc::new(Guarded::new(
+                    Arc::new(storage::R2::new(bucket)),
+                    breaker("blobs"),
+                )) as _
+            }),
+        };
     let builder = Server::builder("edgemcp-worker", env!("CARGO_PKG_VERSION"))
         .instructions(
             "Data tools at the edge: sql_* query the D1 database (read-only SELECTs, bound parameters), \
@@ -85,7 +94,6 @@ fn build_server(env: &Env) -> edgemcp::Result<Server> {
     }
     let mut builder = edgemcp::toolkit::register(builder, &stores, &config)?;
     // fetch and WebCrypto: JWT keys and signatures need no crypto code in the module.
-    let runtime = edgemcp::runtime::web::runtime();
     if let Some(auth) = edgemcp::auth::Auth::from_vars(var, &runtime)? {
         builder = builder.auth(auth);
     }

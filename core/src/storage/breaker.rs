@@ -6,7 +6,7 @@ use super::{
     KvEntry, KvList, KvPut, KvStore, SqlCapability, SqlDatabase, SqlExecution, SqlLimits, SqlRows,
     SqlValue, TableInfo,
 };
-use crate::runtime::{BoxFuture, MaybeSend, Runtime, Severity};
+use crate::runtime::{BoxFuture, Runtime, Severity};
 use crate::{Error, ErrorKind, Result};
 use serde_json::json;
 use std::future::Future;
@@ -187,11 +187,16 @@ impl CircuitBreaker {
         };
         let result = call.await;
         guard.armed = false;
-        match &result {
-            Err(err) if err.is_temporary() => self.failed(trial),
+        self.record(trial, result.as_ref().err());
+        result
+    }
+
+    /// Counts the outcome of a call [`admit`](Self::admit) let through.
+    fn record(&self, trial: bool, error: Option<&Error>) {
+        match error {
+            Some(err) if err.is_temporary() => self.failed(trial),
             _ => self.succeeded(trial),
         }
-        result
     }
 
     fn now(&self) -> u64 {
@@ -317,10 +322,7 @@ impl<S: ?Sized> Guarded<S> {
         Guarded { inner, breaker }
     }
 
-    fn guarded<'a, T: 'a>(
-        &'a self,
-        call: impl Future<Output = Result<T>> + MaybeSend + 'a,
-    ) -> BoxFuture<'a, Result<T>> {
+    fn guarded<'a, T: 'a>(&'a self, call: BoxFuture<'a, Result<T>>) -> BoxFuture<'a, Result<T>> {
         Box::pin(self.breaker.call(call))
     }
 }
