@@ -4,6 +4,7 @@
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import { execFile } from "node:child_process";
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -184,6 +185,25 @@ describe("edgemcp (npm, nodejs build) over handleMessage", () => {
     const pending = raw.handleMessage(JSON.stringify({ jsonrpc: "2.0", id: 5, method: "tools/call", params: { name: "slow", arguments: {} } }));
     assert.equal(await raw.handleMessage(JSON.stringify({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 5 } })), null);
     assert.equal(await pending, null);
+  });
+
+  test("no timer outlives its message: a Node script that handles a call exits on its own", async () => {
+    // Every message races its deadline (60 s) and every tool call its time limit (30 s);
+    // a timer left pending would keep this process alive until it fired.
+    const script = `
+      const { McpServer } = require(${JSON.stringify(require.resolve("../../bindings/pkg/nodejs/edgemcp.js"))});
+      const server = new McpServer({ name: "exit", version: "1.0.0" });
+      server.tool("echo", { description: "Echoes" }, ({ text }) => text);
+      server.handleMessage(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "echo", arguments: { text: "hi" } } }))
+        .then((reply) => console.log(JSON.parse(reply).result.content[0].text));
+    `;
+    const { stdout } = await new Promise((resolve, reject) =>
+      execFile(process.execPath, ["-e", script], { timeout: 20_000 }, (error, stdout, stderr) =>
+        error ? reject(new Error(`the script did not exit by itself (${error.signal ?? error.code}): ${stderr}`)) : resolve({ stdout }),
+      ),
+    );
+    // The request log (info on the console) comes first; the answer is the last line.
+    assert.equal(stdout.trim().split("\n").at(-1), "hi");
   });
 
   test("bad input gets JSON-RPC errors, registration mistakes throw", async () => {

@@ -299,7 +299,8 @@ impl Server {
                 Err(failure) => Some(failure.into_reply(Some(req.id))),
             },
             // Notifications need no answer: `initialized` changes nothing on a stateless
-            // server, and `cancelled` is carried by the transport dropping the request.
+            // server, and `cancelled` is acted on by the session that carries it (see
+            // `Session`); without a session there is nothing running to stop.
             Message::Notification(_) | Message::Response => None,
         }
     }

@@ -60,16 +60,50 @@ struct TimeoutTimer;
 impl Timer for TimeoutTimer {
     fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
         let ms = u32::try_from(duration.as_millis()).unwrap_or(u32::MAX);
+        let mut timeout_id = JsValue::UNDEFINED;
         let fired = js_sys::Promise::new(&mut |resolve, _reject| {
             // Without setTimeout the promise never settles: a wait that never ends is
             // what a host without timers can honestly offer.
             if let Some(set_timeout) = global_function("setTimeout") {
-                let _ = set_timeout.call2(&JsValue::UNDEFINED, &resolve, &JsValue::from(ms));
+                timeout_id = set_timeout
+                    .call2(&JsValue::UNDEFINED, &resolve, &JsValue::from(ms))
+                    .unwrap_or(JsValue::UNDEFINED);
             }
         });
-        Box::pin(async move {
-            let _ = wasm_bindgen_futures::JsFuture::from(fired).await;
+        Box::pin(Sleep {
+            fired: wasm_bindgen_futures::JsFuture::from(fired),
+            timeout_id,
         })
+    }
+}
+
+/// A pending `setTimeout`, cleared when the wait is dropped: every message races a timer
+/// (its deadline) that almost never fires, and a timer left pending keeps its closure
+/// alive in the isolate, and keeps Node from exiting.
+struct Sleep {
+    fired: wasm_bindgen_futures::JsFuture,
+    timeout_id: JsValue,
+}
+
+impl std::future::Future for Sleep {
+    type Output = ();
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        std::pin::Pin::new(&mut self.fired).poll(cx).map(|_| ())
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        if self.timeout_id.is_undefined() {
+            return;
+        }
+        if let Some(clear_timeout) = global_function("clearTimeout") {
+            let _ = clear_timeout.call1(&JsValue::UNDEFINED, &self.timeout_id);
+        }
     }
 }
 
