@@ -174,6 +174,23 @@ impl NativeConfig {
         })
     }
 
+    /// `EDGEMCP_TRUSTED_PROXIES`: how many proxies in front of `edgemcp serve` append to
+    /// `X-Forwarded-For` (default 0; see [`crate::serve::ServeOptions::trusted_proxies`]).
+    ///
+    /// # Errors
+    /// When it is not a whole number.
+    pub fn trusted_proxies(&self) -> Result<usize> {
+        match self.var("EDGEMCP_TRUSTED_PROXIES") {
+            None => Ok(0),
+            Some(v) => v.trim().parse().map_err(|_| {
+                Error::config(format!(
+                    "EDGEMCP_TRUSTED_PROXIES must be the number of proxies that append to \
+                     X-Forwarded-For (0, 1 on Cloud Run), not {v:?}."
+                ))
+            }),
+        }
+    }
+
     /// The data folder.
     pub fn data_dir(&self) -> PathBuf {
         PathBuf::from(

@@ -85,6 +85,7 @@ async fn run(config: NativeConfig) -> Result<(), Box<dyn std::error::Error>> {
                 metrics_only: false,
                 ready: Some(probes),
                 capacity: config.capacity()?,
+                trusted_proxies: config.trusted_proxies()?,
             };
             serve::run_with(server, listener, options).await?;
         }

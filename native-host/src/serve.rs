@@ -76,6 +76,11 @@ pub struct ServeOptions {
     pub ready: Option<Arc<crate::ready::Probes>>,
     /// When to shed load.
     pub capacity: Capacity,
+    /// How many proxies in front of the server append the address they saw to
+    /// `X-Forwarded-For` (`EDGEMCP_TRUSTED_PROXIES`, default 0): the client's address is
+    /// the one the outermost of them appended. With 0 it is the socket peer, and the
+    /// header, which any client can write, is ignored.
+    pub trusted_proxies: usize,
 }
 
 /// The address a connection came from, handed to each of its requests.
@@ -218,6 +223,13 @@ async fn route(
     if req.uri().path() == "/health" {
         return handle(server, req).await;
     }
+    let mut req = req;
+    if options.trusted_proxies > 0 {
+        let forwarded = forwarded_client(req.headers(), options.trusted_proxies);
+        if let Some(address) = forwarded {
+            req.extensions_mut().insert(Peer(address));
+        }
+    }
     let Ok(permit) = shared.in_flight.clone().try_acquire_owned() else {
         return overloaded(options.capacity.max_in_flight);
     };
@@ -231,6 +243,27 @@ async fn route(
         })
         .boxed_unsync()
     })
+}
+
+/// The address the outermost of `hops` trusted proxies appended to `X-Forwarded-For`:
+/// counted from the right, since entries further left came from the client and may be
+/// anything. `None` when the header has fewer entries than that (the request did not
+/// come through the proxies).
+fn forwarded_client(headers: &hyper::HeaderMap, hops: usize) -> Option<String> {
+    let entries: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .collect();
+    let index = entries.len().checked_sub(hops)?;
+    let address = entries[index];
+    address
+        .parse::<std::net::IpAddr>()
+        .ok()
+        .map(|ip| ip.to_string())
 }
 
 /// The answer when `max_in_flight` requests are already running: 503 at once, with a hint
@@ -381,4 +414,42 @@ pub(crate) fn from_core(response: HttpResponse) -> hyper::Response<ResponseBody>
         }
     }
     out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::forwarded_client;
+
+    fn headers(values: &[&str]) -> hyper::HeaderMap {
+        let mut map = hyper::HeaderMap::new();
+        for v in values {
+            map.append(
+                "x-forwarded-for",
+                v.parse().unwrap_or_else(|_| unreachable!()),
+            );
+        }
+        map
+    }
+
+    #[test]
+    fn the_client_is_what_the_outermost_trusted_proxy_saw() {
+        // A client that writes its own header cannot choose its address.
+        let h = headers(&["6.6.6.6, 203.0.113.7"]);
+        assert_eq!(forwarded_client(&h, 1).as_deref(), Some("203.0.113.7"));
+        // Two proxies: the load balancer appended its own address last.
+        let h = headers(&["6.6.6.6, 203.0.113.7", "10.0.0.1"]);
+        assert_eq!(forwarded_client(&h, 2).as_deref(), Some("203.0.113.7"));
+        assert_eq!(forwarded_client(&headers(&[]), 1), None);
+        assert_eq!(
+            forwarded_client(&headers(&["10.0.0.1"]), 2),
+            None,
+            "fewer hops than trusted"
+        );
+        assert_eq!(forwarded_client(&headers(&["not-an-address"]), 1), None);
+        assert_eq!(
+            forwarded_client(&headers(&["2001:db8::1"]), 1).as_deref(),
+            Some("2001:db8::1")
+        );
+    }
 }
