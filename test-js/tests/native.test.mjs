@@ -101,7 +101,8 @@ describe("edgemcp serve with rate limits (EDGEMCP_RATE_LIMIT_*)", () => {
     server = await startServer(binary, ["serve", "--host", "127.0.0.1", "--data-dir", data, "--migrations-dir", migrations], {
       env: {
         PORT: String(port),
-        EDGEMCP_RATE_LIMIT_PER_MINUTE: "60",
+        // A token every 3 s: the burst below takes milliseconds, far less than that.
+        EDGEMCP_RATE_LIMIT_PER_MINUTE: "20",
         EDGEMCP_RATE_LIMIT_BURST: "3",
         EDGEMCP_RATE_LIMIT_TOOLS: "sql_query=1",
       },
@@ -135,10 +136,10 @@ describe("edgemcp serve with rate limits (EDGEMCP_RATE_LIMIT_*)", () => {
     assert.equal((await post(4, "tools/list")).status, 200);
     const over = await post(5, "tools/list");
     assert.equal(over.status, 429);
-    assert.equal(over.retryAfter, "1", "60 a minute: one a second");
+    assert.equal(over.retryAfter, "3", "20 a minute: one every 3 s");
     assert.equal(over.body.error.code, -32029);
     assert.equal((await fetch(`${base}/health`)).status, 200, "/health is not limited");
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await new Promise((resolve) => setTimeout(resolve, 3100));
     assert.equal((await post(6, "tools/list")).status, 200);
   });
 });
