@@ -1,7 +1,8 @@
 //! The ordered chain around dispatch.
 //!
 //! Every MCP message a server handles, on every transport, passes through the same chain:
-//! the built-in layers (the request log), then the layers added with
+//! the built-in layers (the request log, then the [`RateLimits`], when set), then the
+//! layers added with
 //! [`ServerBuilder::layer`](crate::ServerBuilder::layer) in the order they were added,
 //! then dispatch. A layer wraps the handler inside it, so it sees the message on the way
 //! in (and may answer it without going further) and the reply on the way out.

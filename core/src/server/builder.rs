@@ -204,7 +204,8 @@ impl ServerBuilder {
     }
 
     /// Adds a layer to the middleware chain around dispatch (see [`crate::middleware`]).
-    /// Layers run in the order they are added, inside the built-in request log.
+    /// Layers run in the order they are added, inside the built-in request log and rate
+    /// limits.
     ///
     /// ```
     /// use edgemcp::middleware::{from_fn, Exchange, Next};
