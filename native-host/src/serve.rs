@@ -259,8 +259,8 @@ fn forwarded_client(headers: &hyper::HeaderMap, hops: usize) -> Option<String> {
         .filter(|e| !e.is_empty())
         .collect();
     let index = entries.len().checked_sub(hops)?;
-    let address = entries[index];
-    address
+    entries
+        .get(index)?
         .parse::<std::net::IpAddr>()
         .ok()
         .map(|ip| ip.to_string())
