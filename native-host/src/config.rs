@@ -156,8 +156,16 @@ impl NativeConfig {
     pub fn capacity(&self) -> Result<crate::serve::Capacity> {
         let count = |name: &str, default: usize| match self.var(name) {
             None => Ok(default),
-            Some(v) => edgemcp::toolkit::parse_number(name, &v, 1, u64::MAX)
-                .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+            Some(v) => v
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| {
+                    Error::config(format!(
+                        "{name} must be a whole number of at least 1, not {v:?}."
+                    ))
+                }),
         };
         let default = crate::serve::Capacity::DEFAULT;
         Ok(crate::serve::Capacity {

@@ -5,7 +5,6 @@ use crate::jsonrpc::{ErrorObject, Response};
 use crate::protocol::methods;
 use crate::runtime::{BoxFuture, MaybeSend, MaybeSync};
 use crate::server::Reply;
-use crate::toolkit::parse_number;
 use crate::{Error, Result};
 use serde_json::json;
 use std::collections::HashMap;
@@ -84,8 +83,15 @@ impl RateLimits {
         let number = |name: &str| -> Result<Option<u32>> {
             get(name)
                 .map(|v| {
-                    parse_number(name, &v, 1, u64::MAX)
-                        .map(|n| u32::try_from(n).unwrap_or(u32::MAX))
+                    v.trim()
+                        .parse::<u32>()
+                        .ok()
+                        .filter(|n| *n >= 1)
+                        .ok_or_else(|| {
+                            Error::config(format!(
+                                "{name} must be a whole number of at least 1, not {v:?}."
+                            ))
+                        })
                 })
                 .transpose()
         };

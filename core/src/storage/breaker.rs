@@ -7,7 +7,6 @@ use super::{
     SqlValue, TableInfo,
 };
 use crate::runtime::{BoxFuture, Runtime, Severity};
-use crate::toolkit::parse_number;
 use crate::{Error, ErrorKind, Result};
 use serde_json::json;
 use std::future::Future;
@@ -43,9 +42,20 @@ impl BreakerSettings {
     /// # Errors
     /// When one is not a whole number of at least 1.
     pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
-        let number = |name: &str, default: u64| match get(name) {
-            None => Ok(default),
-            Some(v) => parse_number(name, &v, 1, u64::MAX),
+        let number = |name: &str, default: u64| -> Result<u64> {
+            match get(name) {
+                None => Ok(default),
+                Some(v) => v
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| *n >= 1)
+                    .ok_or_else(|| {
+                        Error::config(format!(
+                            "{name} must be a whole number of at least 1, not {v:?}."
+                        ))
+                    }),
+            }
         };
         let default = BreakerSettings::default();
         Ok(BreakerSettings {

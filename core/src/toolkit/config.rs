@@ -151,19 +151,18 @@ impl ToolkitConfig {
             c.sql.enabled = parse_flag("EDGEMCP_SQL_ENABLED", &v)?;
         }
         if let Some(v) = get("EDGEMCP_SQL_MAX_ROWS") {
-            c.sql.max_rows =
-                parse_number("EDGEMCP_SQL_MAX_ROWS", &v, 1, SQL_ROW_CAP as u64)? as usize;
+            c.sql.max_rows = number("EDGEMCP_SQL_MAX_ROWS", &v, 1, SQL_ROW_CAP as u64)? as usize;
         }
         if let Some(v) = get("EDGEMCP_SQL_ALLOW_WRITES") {
             c.sql.allow_writes = parse_flag("EDGEMCP_SQL_ALLOW_WRITES", &v)?;
         }
         if let Some(v) = get("EDGEMCP_SQL_TIMEOUT_MS") {
             c.sql.timeout =
-                Duration::from_millis(parse_number("EDGEMCP_SQL_TIMEOUT_MS", &v, 1, 600_000)?);
+                Duration::from_millis(number("EDGEMCP_SQL_TIMEOUT_MS", &v, 1, 600_000)?);
         }
         if let Some(v) = get("EDGEMCP_SQL_MAX_RESULT_BYTES") {
             c.sql.max_result_bytes =
-                parse_number("EDGEMCP_SQL_MAX_RESULT_BYTES", &v, 1024, 64 * 1024 * 1024)? as usize;
+                number("EDGEMCP_SQL_MAX_RESULT_BYTES", &v, 1024, 64 * 1024 * 1024)? as usize;
         }
         if let Some(v) = get("EDGEMCP_SQL_SHARED_ACROSS_TENANTS") {
             c.sql.shared_across_tenants = parse_flag("EDGEMCP_SQL_SHARED_ACROSS_TENANTS", &v)?;
@@ -176,7 +175,7 @@ impl ToolkitConfig {
         }
         if let Some(v) = get("EDGEMCP_KV_MAX_VALUE_BYTES") {
             c.kv.max_value_bytes =
-                parse_number("EDGEMCP_KV_MAX_VALUE_BYTES", &v, 1, 25 * 1024 * 1024)? as usize;
+                number("EDGEMCP_KV_MAX_VALUE_BYTES", &v, 1, 25 * 1024 * 1024)? as usize;
         }
         if let Some(v) = get("EDGEMCP_BLOB_ENABLED") {
             c.blob.enabled = parse_flag("EDGEMCP_BLOB_ENABLED", &v)?;
@@ -189,7 +188,7 @@ impl ToolkitConfig {
         }
         if let Some(v) = get("EDGEMCP_BLOB_MAX_BYTES") {
             c.blob.max_object_bytes =
-                parse_number("EDGEMCP_BLOB_MAX_BYTES", &v, 1, 100 * 1024 * 1024)? as usize;
+                number("EDGEMCP_BLOB_MAX_BYTES", &v, 1, 100 * 1024 * 1024)? as usize;
         }
         Ok(c)
     }
@@ -217,25 +216,14 @@ pub fn parse_flag(name: &str, value: &str) -> Result<bool> {
     }
 }
 
-/// Reads the whole number `value` of the setting `name`, which must lie in `min..=max`
-/// (`u64::MAX` for no upper bound).
-///
-/// # Errors
-/// A configuration error naming the variable and the range.
-pub fn parse_number(name: &str, value: &str, min: u64, max: u64) -> Result<u64> {
+fn number(name: &str, value: &str, min: u64, max: u64) -> Result<u64> {
     value
-        .trim()
         .parse::<u64>()
         .ok()
         .filter(|n| (min..=max).contains(n))
         .ok_or_else(|| {
-            let range = if max == u64::MAX {
-                format!("of at least {min}")
-            } else {
-                format!("from {min} to {max}")
-            };
             Error::config(format!(
-                "{name} must be a whole number {range}, not {value:?}."
+                "{name} must be a whole number from {min} to {max}, not {value:?}."
             ))
         })
 }

@@ -19,8 +19,7 @@ mod schemas;
 pub(crate) mod sql;
 
 pub use config::{
-    parse_flag, parse_number, BlobConfig, KvConfig, SqlConfig, ToolkitConfig, SQL_MAX_RESULT_BYTES,
-    SQL_ROW_CAP,
+    parse_flag, BlobConfig, KvConfig, SqlConfig, ToolkitConfig, SQL_MAX_RESULT_BYTES, SQL_ROW_CAP,
 };
 #[cfg(any(test, feature = "testing"))]
 pub use sql::corpus as sql_corpus;
