@@ -21,7 +21,7 @@ pub mod stdio;
 pub mod storage;
 
 use config::{BlobBackend, NativeConfig};
-use edgemcp::storage::{BreakerSettings, CircuitBreaker, Guarded};
+use edgemcp::storage::{BreakerSettings, CircuitBreaker, Guarded, KvStore, SqlDatabase};
 use edgemcp::toolkit::{Stores, ToolkitConfig};
 use edgemcp::{Result, Server};
 use std::sync::Arc;
@@ -43,10 +43,12 @@ pub fn build_server(config: &NativeConfig) -> Result<Server> {
     build(config).map(|built| built.server)
 }
 
-/// Opens the data folder (applying migrations) and builds the server every command runs.
+/// Opens the stores (applying migrations) and builds the server every command runs.
 ///
 /// Layout under the data folder: `db.sqlite` (the SQL toolkit's database), `kv.sqlite`
-/// (the KV store), `blobs/` (the object store, unless `EDGEMCP_BLOB_BACKEND=s3`).
+/// (the KV store), `blobs/` (the object store, unless `EDGEMCP_BLOB_BACKEND=s3`). With
+/// `EDGEMCP_DATABASE_URL` (or the `PG*` variables), SQL and KV live in PostgreSQL
+/// instead, shared by every instance.
 ///
 /// # Errors
 /// When the data folder cannot be created or opened, a migration fails, or a setting is
@@ -60,18 +62,6 @@ pub fn build(config: &NativeConfig) -> Result<Built> {
             data.display()
         ))
     })?;
-    let db_path = data.join("db.sqlite");
-    let migrations = config.migrations_dir();
-    if migrations.is_dir() {
-        for name in storage::apply_migrations(&db_path, &migrations)? {
-            log::info("migration applied", &[("name", name.as_str().into())]);
-        }
-    } else {
-        log::info(
-            "no migrations folder; the database starts as it is",
-            &[("migrations_dir", migrations.display().to_string().into())],
-        );
-    }
     let measured = match config.var("EDGEMCP_METRICS_ENABLED") {
         Some(flag) => edgemcp::toolkit::parse_flag("EDGEMCP_METRICS_ENABLED", &flag)?,
         None => true,
@@ -81,8 +71,7 @@ pub fn build(config: &NativeConfig) -> Result<Built> {
         runtime if measured => runtime.with_metrics(metrics::ProcessMetrics),
         runtime => runtime,
     };
-    let sql = storage::SqliteSql::open(&db_path, toolkit.sql.max_result_bytes)?;
-    let kv = storage::SqliteKv::open(&data.join("kv.sqlite"), runtime.clone())?;
+    let (sql, kv) = open_sql_and_kv(config, &toolkit, &runtime)?;
     let blobs: Arc<dyn edgemcp::storage::BlobStore> = match config.blob_backend()? {
         BlobBackend::Directory(folder) => Arc::new(Metered::new(
             Arc::new(storage::FsBlobs::open(&folder, runtime.clone())?),
@@ -105,14 +94,8 @@ pub fn build(config: &NativeConfig) -> Result<Built> {
     let breaker = |store| Arc::new(CircuitBreaker::new(store, breakers, runtime.clone()));
     let (sql_breaker, kv_breaker, blob_breaker) = (breaker("sql"), breaker("kv"), breaker("blobs"));
     let stores = Stores {
-        sql: Some(Arc::new(Guarded::new(
-            Arc::new(Metered::new(Arc::new(sql), "sqlite")),
-            sql_breaker.clone(),
-        ))),
-        kv: Some(Arc::new(Guarded::new(
-            Arc::new(Metered::new(Arc::new(kv), "sqlite")),
-            kv_breaker.clone(),
-        ))),
+        sql: Some(Arc::new(Guarded::new(sql, sql_breaker.clone()))),
+        kv: Some(Arc::new(Guarded::new(kv, kv_breaker.clone()))),
         blobs: Some(Arc::new(Guarded::new(blobs, blob_breaker.clone()))),
     };
     let builder = Server::builder("edgemcp", env!("CARGO_PKG_VERSION")).instructions(
@@ -136,4 +119,51 @@ pub fn build(config: &NativeConfig) -> Result<Built> {
             breakers: vec![sql_breaker, kv_breaker, blob_breaker],
         },
     })
+}
+
+/// The SQL and KV stores, metered: PostgreSQL when configured, else the SQLite files of
+/// the data folder. Migrations are applied to whichever holds the SQL toolkit's tables.
+fn open_sql_and_kv(
+    config: &NativeConfig,
+    toolkit: &ToolkitConfig,
+    runtime: &edgemcp::runtime::Runtime,
+) -> Result<(Arc<dyn SqlDatabase>, Arc<dyn KvStore>)> {
+    let migrations = config.migrations_dir();
+    let migrations = migrations.is_dir().then_some(migrations);
+    if migrations.is_none() {
+        log::info(
+            "no migrations folder; the database starts as it is",
+            &[(
+                "migrations_dir",
+                config.migrations_dir().display().to_string().into(),
+            )],
+        );
+    }
+    if let Some(settings) = storage::postgres::PgSettings::from_vars(|name| config.var(name))? {
+        log::info(
+            "SQL and KV are kept in PostgreSQL",
+            &[("database", settings.describe().into())],
+        );
+        let stores = storage::postgres::open(&settings, runtime.clone(), migrations.as_deref())?;
+        for name in &stores.applied {
+            log::info("migration applied", &[("name", name.as_str().into())]);
+        }
+        return Ok((
+            Arc::new(Metered::new(Arc::new(stores.sql), "postgres")),
+            Arc::new(Metered::new(Arc::new(stores.kv), "postgres")),
+        ));
+    }
+    let data = config.data_dir();
+    let db_path = data.join("db.sqlite");
+    if let Some(migrations) = &migrations {
+        for name in storage::apply_migrations(&db_path, migrations)? {
+            log::info("migration applied", &[("name", name.as_str().into())]);
+        }
+    }
+    let sql = storage::SqliteSql::open(&db_path, toolkit.sql.max_result_bytes)?;
+    let kv = storage::SqliteKv::open(&data.join("kv.sqlite"), runtime.clone())?;
+    Ok((
+        Arc::new(Metered::new(Arc::new(sql), "sqlite")),
+        Arc::new(Metered::new(Arc::new(kv), "sqlite")),
+    ))
 }

@@ -31,7 +31,7 @@ pub use kv::{KvCapability, KvEntry, KvKey, KvList, KvPut, KvStore};
 pub use memory::{MemoryBlobs, MemoryKv, MemorySql};
 pub use sql::{
     sqlite_table_info, value_too_large, ColumnInfo, RowCollector, SqlCapability, SqlDatabase,
-    SqlExecution, SqlLimits, SqlRows, SqlValue, TableInfo, SQLITE_LIST_TABLES,
+    SqlDialect, SqlExecution, SqlLimits, SqlRows, SqlValue, TableInfo, SQLITE_LIST_TABLES,
 };
 
 /// A byte count for messages: `26214400 bytes (25 MiB)`, or `12 bytes`.

@@ -221,6 +221,19 @@ pub struct ColumnInfo {
     pub default: Option<String>,
 }
 
+/// The SQL a database speaks, which decides how the SQL toolkit checks, pages and binds
+/// statements.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SqlDialect {
+    /// SQLite's, as D1 and the native SQLite store speak it.
+    #[default]
+    Sqlite,
+    /// PostgreSQL's. The toolkit checks statements with its PostgreSQL guard, which is
+    /// built with the core's `postgres` feature; without it, every statement is refused.
+    Postgres,
+}
+
 /// What a SQL backend can do.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -230,6 +243,8 @@ pub struct SqlCapability {
     pub read_only_connection: bool,
     /// Writes are possible at all.
     pub write: bool,
+    /// The SQL it speaks.
+    pub dialect: SqlDialect,
 }
 
 /// A SQL database: D1, SQLite, memory.

@@ -24,6 +24,8 @@ pub use config::{
 #[cfg(any(test, feature = "testing"))]
 pub use sql::corpus as sql_corpus;
 pub use sql::policy as sql_policy;
+#[cfg(feature = "postgres")]
+pub use sql::postgres as sql_postgres;
 
 use crate::storage::{BlobStore, KvStore, SqlDatabase};
 use crate::util::{base64_decode, base64_encode};

@@ -207,7 +207,8 @@ fn list_page(
     Ok(KvList { keys, cursor })
 }
 
-fn parse_metadata(stored: Option<String>) -> Result<Option<Value>> {
+/// An entry's stored metadata, read back as JSON.
+pub(super) fn parse_metadata(stored: Option<String>) -> Result<Option<Value>> {
     stored
         .map(|text| {
             serde_json::from_str(&text).map_err(|e| {

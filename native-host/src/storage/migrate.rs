@@ -35,26 +35,7 @@ const LEDGER: &str = "CREATE TABLE IF NOT EXISTS d1_migrations (
 /// # Ok::<(), edgemcp::Error>(())
 /// ```
 pub fn apply_migrations(db_path: &Path, dir: &Path) -> Result<Vec<String>> {
-    let mut names = Vec::new();
-    let entries = std::fs::read_dir(dir).map_err(|e| {
-        Error::config(format!(
-            "Cannot read the migrations folder {}: {e}; pass --migrations-dir.",
-            dir.display()
-        ))
-    })?;
-    for entry in entries {
-        let entry = entry.map_err(|e| {
-            Error::config(format!(
-                "Cannot read the migrations folder {}: {e}",
-                dir.display()
-            ))
-        })?;
-        if let Some(name) = entry.file_name().to_str().filter(|n| n.ends_with(".sql")) {
-            names.push(name.to_owned());
-        }
-    }
-    names.sort_unstable();
-
+    let names = migration_files(dir)?;
     let conn = Connection::open(db_path, WHAT, false)?;
     conn.run_now(|conn| {
         conn.execute_batch(LEDGER).map_err(store_error(WHAT))?;
@@ -91,6 +72,33 @@ pub fn apply_migrations(db_path: &Path, dir: &Path) -> Result<Vec<String>> {
         }
         Ok(applied)
     })
+}
+
+/// The names of the `*.sql` files of `dir`, in name order: the order they apply in.
+///
+/// # Errors
+/// When the folder cannot be read.
+pub(super) fn migration_files(dir: &Path) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        Error::config(format!(
+            "Cannot read the migrations folder {}: {e}; pass --migrations-dir.",
+            dir.display()
+        ))
+    })?;
+    for entry in entries {
+        let entry = entry.map_err(|e| {
+            Error::config(format!(
+                "Cannot read the migrations folder {}: {e}",
+                dir.display()
+            ))
+        })?;
+        if let Some(name) = entry.file_name().to_str().filter(|n| n.ends_with(".sql")) {
+            names.push(name.to_owned());
+        }
+    }
+    names.sort_unstable();
+    Ok(names)
 }
 
 #[cfg(test)]

@@ -7,6 +7,9 @@
 //! | [`BlobStore`](edgemcp::storage::BlobStore) | [`FsBlobs`] | a directory (`blobs/`) |
 //! | [`BlobStore`](edgemcp::storage::BlobStore) | [`S3Blobs`] | an S3-compatible bucket (S3, R2, GCS) |
 //!
+//! With `EDGEMCP_DATABASE_URL` (or the `PG*` variables) SQL and KV move to PostgreSQL
+//! instead: [`postgres`].
+//!
 //! [`apply_migrations`] applies the D1 migration files of a folder to the SQL database and
 //! records them in `d1_migrations` exactly as `wrangler d1 migrations apply` does, so one
 //! `migrations/` folder serves the Worker and the native host.
@@ -30,6 +33,7 @@ mod fs;
 mod kv;
 mod metered;
 mod migrate;
+pub mod postgres;
 mod s3;
 mod sql;
 mod sqlite_policy;

@@ -4,8 +4,8 @@ use super::sql_parse::{
 };
 use crate::runtime::BoxFuture;
 use crate::storage::{
-    ColumnInfo, RowCollector, SqlCapability, SqlDatabase, SqlExecution, SqlLimits, SqlRows,
-    SqlValue, TableInfo,
+    ColumnInfo, RowCollector, SqlCapability, SqlDatabase, SqlDialect, SqlExecution, SqlLimits,
+    SqlRows, SqlValue, TableInfo,
 };
 use crate::{Error, Result};
 use std::borrow::Cow;
@@ -386,6 +386,7 @@ impl SqlDatabase for MemorySql {
         SqlCapability {
             read_only_connection: false,
             write: true,
+            dialect: SqlDialect::Sqlite,
         }
     }
 
@@ -635,7 +636,8 @@ mod tests {
             db.capability(),
             SqlCapability {
                 read_only_connection: false,
-                write: true
+                write: true,
+                dialect: SqlDialect::Sqlite,
             }
         );
         assert!(format!("{db:?}").contains("customers"));

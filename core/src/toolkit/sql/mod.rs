@@ -13,12 +13,14 @@ pub mod corpus;
 pub(crate) mod guard;
 mod lexer;
 pub mod policy;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 mod render;
 
 use super::schemas;
 use crate::base64::{self, Form};
 use crate::protocol::{ResourceContents, ToolAnnotations};
-use crate::storage::{SqlDatabase, SqlLimits, SqlValue};
+use crate::storage::{SqlDatabase, SqlDialect, SqlLimits, SqlValue};
 use crate::toolkit::config::{SqlConfig, SQL_ROW_CAP};
 use crate::util::base64_encode;
 use crate::{
@@ -217,9 +219,6 @@ fn query(db: Arc<dyn SqlDatabase>, config: Arc<SqlConfig>) -> Result<Tool> {
                 Ok(args) => args,
                 Err(err) => return Ok(ToolResult::error(format!("Invalid arguments for tool `sql_query`: {err}."))),
             };
-            if let Err(refusal) = guard::check_read_only(&args.query) {
-                return Ok(ToolResult::error(format!("The query was refused: {refusal}")));
-            }
             let params = bind(&args.params)?;
             let limit = match args.limit {
                 None => config.max_rows,
@@ -232,7 +231,10 @@ fn query(db: Arc<dyn SqlDatabase>, config: Arc<SqlConfig>) -> Result<Tool> {
                 Some(cursor) => decode_cursor(cursor, fingerprint)?,
             };
             // The server's own LIMIT, one row past the page to learn whether more exist.
-            let wrapped = policy::paged_query(&args.query, limit + 1, offset);
+            let wrapped = match checked_read(db.capability().dialect, &args.query, limit + 1, offset) {
+                Ok(wrapped) => wrapped,
+                Err(refusal) => return Ok(ToolResult::error(format!("The query was refused: {refusal}"))),
+            };
             let limits = SqlLimits::rows(limit + 1).with_max_bytes(config.max_result_bytes);
             let run = db.query(&wrapped, &params, limits);
             // The statement's own limit, or what is left of the request, whichever is less.
@@ -277,9 +279,8 @@ fn execute(db: Arc<dyn SqlDatabase>, config: Arc<SqlConfig>) -> Result<Tool> {
         move |args: ExecuteArgs, cx| {
             let (db, config) = (db.clone(), config.clone());
             async move {
-                guard::check_write(&args.statement).map_err(|refusal| Error::invalid_params(format!("The statement was refused: {refusal}")))?;
+                let statement = checked_write(db.capability().dialect, &args.statement).map_err(|refusal| Error::invalid_params(format!("The statement was refused: {refusal}")))?;
                 let params = bind(&args.params)?;
-                let statement = lexer::without_trailing_semicolon(&args.statement);
                 let run = db.execute(statement, &params);
                 let limit = config.timeout.min(cx.remaining());
                 let done = match cx.runtime().within(limit, run).await {
@@ -337,6 +338,46 @@ fn table_template(db: Arc<dyn SqlDatabase>) -> Result<ResourceTemplate> {
         .mime_type("application/json"),
     )
 }
+
+/// A read the dialect's guard admitted, as the paged statement to run; or the refusal.
+fn checked_read(
+    dialect: SqlDialect,
+    query: &str,
+    limit: usize,
+    offset: usize,
+) -> std::result::Result<String, String> {
+    match dialect {
+        #[cfg(feature = "postgres")]
+        SqlDialect::Postgres => postgres::check_read_only(query)
+            .map(|()| postgres::paged_query(query, limit, offset))
+            .map_err(|refusal| refusal.to_string()),
+        SqlDialect::Sqlite => guard::check_read_only(query)
+            .map(|()| policy::paged_query(query, limit, offset))
+            .map_err(|refusal| refusal.to_string()),
+        #[allow(unreachable_patterns)]
+        _ => Err(NO_GUARD.to_owned()),
+    }
+}
+
+/// A write the dialect's guard admitted, without its trailing `;`; or the refusal.
+fn checked_write(dialect: SqlDialect, statement: &str) -> std::result::Result<&str, String> {
+    match dialect {
+        #[cfg(feature = "postgres")]
+        SqlDialect::Postgres => postgres::check_write(statement)
+            .map(|()| postgres::without_trailing_semicolon(statement))
+            .map_err(|refusal| refusal.to_string()),
+        SqlDialect::Sqlite => guard::check_write(statement)
+            .map(|()| lexer::without_trailing_semicolon(statement))
+            .map_err(|refusal| refusal.to_string()),
+        #[allow(unreachable_patterns)]
+        _ => Err(NO_GUARD.to_owned()),
+    }
+}
+
+/// The refusal when the core was built without the database's guard.
+#[cfg_attr(feature = "postgres", allow(dead_code))]
+const NO_GUARD: &str = "this server was built without a statement guard for its database's SQL \
+                        dialect (the core's `postgres` feature), so it runs no statement";
 
 /// JSON params as SQL values.
 fn bind(params: &[Value]) -> Result<Vec<SqlValue>> {
