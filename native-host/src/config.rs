@@ -62,6 +62,8 @@ flags (each also readable from the environment as EDGEMCP_<NAME>):
   --host HOST            bind address (default 0.0.0.0; env EDGEMCP_HOST)
   --port PORT            port (default 8080; env PORT)
   --data-dir DIR         SQLite files and blobs live here (default ./data)
+  --database-url URL     SQL and KV in PostgreSQL instead: postgres://user:pw@host/db
+                         (or the PGHOST, PGUSER, ... variables; see the README)
   --migrations-dir DIR   SQL migrations applied at start (default ./migrations)
   --sql-max-rows N  --sql-allow-writes BOOL  --sql-timeout-ms MS  --sql-enabled BOOL
   --kv-prefix P  --kv-enabled BOOL  --kv-max-value-bytes N

@@ -367,3 +367,69 @@ const LEDGER: &str = "CREATE TABLE IF NOT EXISTS edgemcp.migrations (
     name text PRIMARY KEY,
     applied_at timestamptz NOT NULL DEFAULT now()
 )";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(vars: &[(&str, &str)]) -> Result<Option<PgSettings>> {
+        PgSettings::from_vars(|name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        })
+    }
+
+    #[test]
+    fn settings_come_from_the_url_or_the_pg_variables() {
+        assert!(read(&[]).unwrap().is_none(), "no database: SQLite stays");
+        let url = read(&[(
+            "EDGEMCP_DATABASE_URL",
+            "postgres://app:secret@db.example:6543/shop?sslmode=verify-full",
+        )])
+        .unwrap()
+        .unwrap();
+        assert_eq!(url.describe(), "db.example:6543/shop");
+        assert_eq!(url.config.get_ssl_mode(), SslMode::Require);
+        assert!(
+            !format!("{url:?}").contains("secret"),
+            "Debug never shows the password"
+        );
+        assert_eq!(url.schemas, ["public"]);
+
+        let pg = read(&[
+            ("PGHOST", "10.0.0.5"),
+            ("PGDATABASE", "app"),
+            ("PGSSLMODE", "disable"),
+            ("EDGEMCP_SQL_SCHEMAS", "sales, public"),
+        ])
+        .unwrap()
+        .unwrap();
+        assert_eq!(pg.describe(), "10.0.0.5:5432/app");
+        assert_eq!(pg.config.get_ssl_mode(), SslMode::Disable);
+        assert_eq!(pg.schemas, ["sales", "public"]);
+    }
+
+    #[test]
+    fn mistakes_name_the_setting() {
+        for (vars, expected) in [
+            (
+                &[("EDGEMCP_DATABASE_URL", "mysql://x")][..],
+                "EDGEMCP_DATABASE_URL",
+            ),
+            (&[("PGPORT", "five")][..], "PGPORT"),
+            (&[("PGSSLMODE", "maybe")][..], "PGSSLMODE"),
+            (
+                &[("PGHOST", "h"), ("EDGEMCP_SQL_SCHEMAS", "edgemcp")][..],
+                "EDGEMCP_SQL_SCHEMAS",
+            ),
+            (
+                &[("PGHOST", "h"), ("EDGEMCP_DATABASE_POOL_SIZE", "many")][..],
+                "EDGEMCP_DATABASE_POOL_SIZE",
+            ),
+        ] {
+            let err = read(vars).err().unwrap();
+            assert!(err.message().contains(expected), "{vars:?}: {err}");
+        }
+    }
+}
