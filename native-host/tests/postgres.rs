@@ -14,7 +14,6 @@ use common::{call_tool, is_refusal, text_of};
 use edgemcp::runtime::testing::{CountingRng, ManualClock, NeverTimer};
 use edgemcp::runtime::Runtime;
 use edgemcp::toolkit::sql_postgres::{check_read_only, policy, Refusal};
-use edgemcp_native::config::NativeConfig;
 use edgemcp_native::storage::postgres::{self, PgSettings};
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -76,18 +75,7 @@ fn migrations() -> PathBuf {
 /// The server `edgemcp serve` builds on `url`, with the sample store migrated in.
 fn server_on(url: &str) -> edgemcp::Server {
     let data = tempfile::tempdir().unwrap();
-    let args: Vec<String> = [
-        "serve",
-        "--data-dir",
-        data.path().to_str().unwrap(),
-        "--migrations-dir",
-        migrations().to_str().unwrap(),
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let env = [("EDGEMCP_DATABASE_URL".to_owned(), url.to_owned())];
-    edgemcp_native::build_server(&NativeConfig::parse(&args, env).unwrap()).unwrap()
+    common::build_server(data.path(), &[("EDGEMCP_DATABASE_URL", url)]).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]

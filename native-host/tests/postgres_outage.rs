@@ -9,7 +9,6 @@
 mod common;
 
 use common::{call_tool, is_refusal, text_of};
-use edgemcp_native::config::NativeConfig;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -46,24 +45,14 @@ impl Drop for Cluster {
 }
 
 fn build(url: &str, data: &Path) -> edgemcp::Result<edgemcp::Server> {
-    let migrations = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../migrations");
-    let args: Vec<String> = [
-        "serve",
-        "--data-dir",
-        data.to_str().unwrap(),
-        "--migrations-dir",
-        migrations.to_str().unwrap(),
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let env = [
-        ("EDGEMCP_DATABASE_URL", url),
-        ("EDGEMCP_DATABASE_START_TIMEOUT_MS", "30000"),
-        ("EDGEMCP_BREAKER_COOL_DOWN_SECONDS", "1"),
-    ]
-    .map(|(k, v)| (k.to_owned(), v.to_owned()));
-    edgemcp_native::build_server(&NativeConfig::parse(&args, env)?)
+    common::build_server(
+        data,
+        &[
+            ("EDGEMCP_DATABASE_URL", url),
+            ("EDGEMCP_DATABASE_START_TIMEOUT_MS", "30000"),
+            ("EDGEMCP_BREAKER_COOL_DOWN_SECONDS", "1"),
+        ],
+    )
 }
 
 #[tokio::test(flavor = "multi_thread")]

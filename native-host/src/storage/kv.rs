@@ -55,14 +55,7 @@ impl SqliteKv {
 
 impl KvStore for SqliteKv {
     fn capability(&self) -> KvCapability {
-        let mut cap = KvCapability::default();
-        cap.ttl = true;
-        cap.metadata = true;
-        cap.list = true;
-        cap.min_ttl_seconds = 1;
-        cap.max_key_bytes = MAX_KEY_BYTES;
-        cap.max_value_bytes = MAX_VALUE_BYTES;
-        cap
+        table_capability()
     }
 
     fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<KvEntry>>> {
@@ -110,10 +103,7 @@ impl KvStore for SqliteKv {
     ) -> BoxFuture<'a, Result<()>> {
         let checked = self.capability().check_put(key, value.len(), &options);
         let key = key.to_owned();
-        let expires_at_ms = options.ttl_seconds.map(|ttl| {
-            now_ms(&self.runtime)
-                .saturating_add(i64::try_from(ttl.saturating_mul(1000)).unwrap_or(i64::MAX))
-        });
+        let expires_at_ms = expiry_ms(now_ms(&self.runtime), options.ttl_seconds);
         let metadata = options.metadata.map(|m| m.to_string());
         Box::pin(async move {
             checked?;
@@ -220,7 +210,27 @@ pub(super) fn parse_metadata(stored: Option<String>) -> Result<Option<Value>> {
         .transpose()
 }
 
-fn now_ms(runtime: &Runtime) -> i64 {
+/// What a KV store kept in a database table (SQLite or PostgreSQL) can do: Workers KV's
+/// limits, with times to live from one second.
+pub(super) fn table_capability() -> KvCapability {
+    let mut cap = KvCapability::default();
+    cap.ttl = true;
+    cap.metadata = true;
+    cap.list = true;
+    cap.min_ttl_seconds = 1;
+    cap.max_key_bytes = MAX_KEY_BYTES;
+    cap.max_value_bytes = MAX_VALUE_BYTES;
+    cap
+}
+
+/// When an entry put at `now` (ms) with `ttl_seconds` expires, in ms.
+pub(super) fn expiry_ms(now: i64, ttl_seconds: Option<u64>) -> Option<i64> {
+    ttl_seconds
+        .map(|ttl| now.saturating_add(i64::try_from(ttl.saturating_mul(1000)).unwrap_or(i64::MAX)))
+}
+
+/// The runtime's clock in ms, as the tables store expiry.
+pub(super) fn now_ms(runtime: &Runtime) -> i64 {
     i64::try_from(runtime.now_unix_ms()).unwrap_or(i64::MAX)
 }
 

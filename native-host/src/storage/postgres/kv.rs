@@ -2,16 +2,13 @@
 
 use super::error::pg_error;
 use super::pool::Pool;
-use crate::storage::kv::parse_metadata;
+use crate::storage::kv::{expiry_ms, now_ms, parse_metadata, table_capability};
 use crate::storage::{decode_cursor, encode_cursor};
 use edgemcp::runtime::{BoxFuture, Runtime};
 use edgemcp::storage::{KvCapability, KvEntry, KvKey, KvList, KvPut, KvStore};
 use edgemcp::Result;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-
-const MAX_KEY_BYTES: usize = 512;
-const MAX_VALUE_BYTES: usize = 25 * 1024 * 1024;
 
 /// The table, in the server's own schema (which the SQL toolkit's queries may not name).
 /// Keys compare by bytes (`COLLATE "C"`), so a prefix's keys form one run in the index.
@@ -48,27 +45,16 @@ impl PgKv {
             writes: Arc::new(AtomicU64::new(0)),
         }
     }
-
-    fn now_ms(&self) -> i64 {
-        i64::try_from(self.runtime.now_unix_ms()).unwrap_or(i64::MAX)
-    }
 }
 
 impl KvStore for PgKv {
     fn capability(&self) -> KvCapability {
-        let mut cap = KvCapability::default();
-        cap.ttl = true;
-        cap.metadata = true;
-        cap.list = true;
-        cap.min_ttl_seconds = 1;
-        cap.max_key_bytes = MAX_KEY_BYTES;
-        cap.max_value_bytes = MAX_VALUE_BYTES;
-        cap
+        table_capability()
     }
 
     fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<KvEntry>>> {
         Box::pin(async move {
-            let now = self.now_ms();
+            let now = now_ms(&self.runtime);
             let lease = self.pool.get().await?;
             let client = lease.client()?;
             let row = client
@@ -107,10 +93,8 @@ impl KvStore for PgKv {
     ) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
             self.capability().check_put(key, value.len(), &options)?;
-            let now = self.now_ms();
-            let expires_at_ms = options.ttl_seconds.map(|ttl| {
-                now.saturating_add(i64::try_from(ttl.saturating_mul(1000)).unwrap_or(i64::MAX))
-            });
+            let now = now_ms(&self.runtime);
+            let expires_at_ms = expiry_ms(now, options.ttl_seconds);
             let metadata = options.metadata.map(|m| m.to_string());
             let lease = self.pool.get().await?;
             let client = lease.client()?;
@@ -159,7 +143,7 @@ impl KvStore for PgKv {
         Box::pin(async move {
             let after = cursor.map(|c| decode_cursor(c, prefix)).transpose()?;
             let limit = limit.max(1);
-            let now = self.now_ms();
+            let now = now_ms(&self.runtime);
             let fetch = i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1);
             let lease = self.pool.get().await?;
             let rows = lease
