@@ -14,19 +14,29 @@
 //! Configuration comes from Worker vars with the same names as the native host's
 //! environment variables (see [`edgemcp::toolkit::ToolkitConfig`]).
 //!
+//! Requests, responses and bindings go through the Fetch API types of `web-sys` and the
+//! binding objects of `env`; of workers-rs only the module start is linked (the state its
+//! module shim reads, and the panic hook), which keeps the module small. A Worker built
+//! on workers-rs serves its server with `serve(&server, req.inner())`.
+//!
 //! The crate is empty except on `wasm32`: build it with `scripts/build-worker`.
 
 #![cfg(target_arch = "wasm32")]
 
 mod convert;
+mod js;
 pub mod rate_limit;
 pub mod storage;
 
 #[cfg(feature = "entry")]
 mod entry;
 
+// Links workers-rs's module start: the state the module shim reads, and the panic hook.
+use worker as _;
+
 use edgemcp::Server;
-use worker::{Request, Response};
+use std::cell::RefCell;
+use wasm_bindgen::JsValue;
 
 /// The KV namespace binding the toolkits use.
 pub const KV_BINDING: &str = "KV";
@@ -45,15 +55,48 @@ pub const RATE_LIMIT_BINDING: &str = "RATE_LIMITER";
 /// own, so another Worker crate can serve its server with it:
 ///
 /// ```ignore
-/// #[worker::event(fetch)]
-/// async fn fetch(req: worker::Request, _env: worker::Env, _ctx: worker::Context) -> worker::Result<worker::Response> {
-///     edgemcp_worker::serve(&my_server()?, req).await
+/// #[wasm_bindgen::prelude::wasm_bindgen]
+/// pub async fn fetch(req: web_sys::Request, env: JsValue, _ctx: JsValue) -> Result<web_sys::Response, JsValue> {
+///     match edgemcp_worker::per_isolate(|| my_server(&env)) {
+///         Ok(server) => edgemcp_worker::serve(&server, &req).await,
+///         Err(err) => edgemcp_worker::startup_failure(&err),
+///     }
 /// }
 /// ```
 ///
 /// # Errors
 /// Only when workerd refuses to read the request or build the response.
-pub async fn serve(server: &Server, req: Request) -> worker::Result<Response> {
+pub async fn serve(server: &Server, req: &web_sys::Request) -> Result<web_sys::Response, JsValue> {
     let request = convert::request(req, server.http_config().max_body_bytes).await?;
     convert::response(server.handle_http(request).await)
+}
+
+thread_local! {
+    // One isolate runs one thread: the server built for the first request serves the rest.
+    static SERVER: RefCell<Option<Server>> = const { RefCell::new(None) };
+}
+
+/// The server of this isolate: built with `build` on the first call, the same server on
+/// every call after that. A build that fails is tried again on the next call.
+///
+/// # Errors
+/// `build`'s error; answer it with [`startup_failure`].
+pub fn per_isolate(build: impl FnOnce() -> edgemcp::Result<Server>) -> edgemcp::Result<Server> {
+    if let Some(server) = SERVER.with(|cell| cell.borrow().clone()) {
+        return Ok(server);
+    }
+    let server = build()?;
+    SERVER.with(|cell| *cell.borrow_mut() = Some(server.clone()));
+    Ok(server)
+}
+
+/// The answer when the server cannot be built: logged, and a 500 whose body says what is
+/// wrong (a missing or malformed setting), so the operator sees it in the first response.
+///
+/// # Errors
+/// Only when workerd refuses to build the response.
+pub fn startup_failure(err: &edgemcp::Error) -> Result<web_sys::Response, JsValue> {
+    let text = format!("The MCP server is misconfigured: {err}");
+    web_sys::console::error_1(&JsValue::from_str(&format!("edgemcp: {text}")));
+    convert::plain(500, &text)
 }

@@ -1,4 +1,5 @@
 use super::platform_error;
+use crate::js;
 use edgemcp::runtime::BoxFuture;
 use edgemcp::storage::{
     sqlite_table_info, ColumnInfo, RowCollector, SqlCapability, SqlDatabase, SqlExecution,
@@ -6,41 +7,37 @@ use edgemcp::storage::{
 };
 use edgemcp::Error;
 use wasm_bindgen::{JsCast, JsValue};
-use worker::{D1Database, D1PreparedStatement};
 
 /// A D1 database as a [`SqlDatabase`].
-pub struct D1(D1Database);
+pub struct D1(JsValue);
 
 impl D1 {
-    /// Wraps a D1 database binding.
-    pub fn new(db: D1Database) -> Self {
-        D1(db)
+    /// Wraps a D1 database binding (`env.DB`); `None` when `binding` is not one.
+    pub fn new(binding: JsValue) -> Option<Self> {
+        js::has_method(&binding, "prepare").then_some(D1(binding))
     }
 
-    fn statement(&self, sql: &str, params: &[SqlValue]) -> edgemcp::Result<D1PreparedStatement> {
+    /// `db.prepare(sql).bind(...params)`.
+    async fn statement(&self, sql: &str, params: &[SqlValue]) -> edgemcp::Result<JsValue> {
         let values: Vec<JsValue> = params.iter().map(to_js).collect();
-        self.0
-            .prepare(sql)
-            .bind(&values)
+        let prepared = js::call(&self.0, "prepare", &[sql.into()])
+            .await
+            .map_err(|e| query_error(&e))?;
+        js::call(&prepared, "bind", &values)
+            .await
             .map_err(|e| platform_error("D1 bind", e))
     }
 
     /// Runs `stmt.raw({ columnNames: true })`: the first row holds the column names, so they
     /// are known even when no row matches.
-    async fn raw_with_columns(&self, stmt: &D1PreparedStatement) -> edgemcp::Result<SqlRows> {
-        let inner: &JsValue = stmt.inner().as_ref();
-        let raw = js_sys::Reflect::get(inner, &JsValue::from_str("raw"))
-            .ok()
-            .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-            .ok_or_else(|| {
-                Error::storage("D1 statements have no raw(); update the compatibility date.")
-            })?;
-        let options = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&options, &JsValue::from_str("columnNames"), &JsValue::TRUE);
-        let promise = raw
-            .call1(inner, &options)
-            .map_err(|e| platform_error("D1 query", js_message(&e)))?;
-        let result = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(promise))
+    async fn raw_with_columns(&self, stmt: &JsValue) -> edgemcp::Result<SqlRows> {
+        if !js::has_method(stmt, "raw") {
+            return Err(Error::storage(
+                "D1 statements have no raw(); update the compatibility date.",
+            ));
+        }
+        let options = js::object(&[("columnNames", JsValue::TRUE)]);
+        let result = js::call(stmt, "raw", &[options.into()])
             .await
             .map_err(|e| query_error(&e))?;
         let rows = js_sys::Array::from(&result);
@@ -84,7 +81,7 @@ impl SqlDatabase for D1 {
         limits: SqlLimits,
     ) -> BoxFuture<'a, edgemcp::Result<SqlRows>> {
         Box::pin(async move {
-            let stmt = self.statement(sql, params)?;
+            let stmt = self.statement(sql, params).await?;
             // D1 answers with the whole result; the budget is counted on what came back.
             let all = self.raw_with_columns(&stmt).await?;
             RowCollector::collect(all.columns, all.rows, limits)
@@ -97,22 +94,21 @@ impl SqlDatabase for D1 {
         params: &'a [SqlValue],
     ) -> BoxFuture<'a, edgemcp::Result<SqlExecution>> {
         Box::pin(async move {
-            let stmt = self.statement(sql, params)?;
-            let result = stmt
-                .run()
+            let stmt = self.statement(sql, params).await?;
+            let result = js::call(&stmt, "run", &[])
                 .await
-                .map_err(|e| platform_error("D1 execute", e))?;
-            let meta = result.meta().ok().flatten();
+                .map_err(|e| query_error(&e))?;
+            let meta = js::get(&result, "meta");
             Ok(SqlExecution {
-                rows_affected: meta.as_ref().and_then(|m| m.changes).unwrap_or(0) as u64,
-                last_insert_id: meta.and_then(|m| m.last_row_id),
+                rows_affected: js::number(&meta, "changes").unwrap_or(0.0) as u64,
+                last_insert_id: js::number(&meta, "last_row_id").map(|id| id as i64),
             })
         })
     }
 
     fn tables(&self) -> BoxFuture<'_, edgemcp::Result<Vec<TableInfo>>> {
         Box::pin(async move {
-            let stmt = self.statement(SQLITE_LIST_TABLES, &[])?;
+            let stmt = self.statement(SQLITE_LIST_TABLES, &[]).await?;
             let rows = self.raw_with_columns(&stmt).await?;
             Ok(rows
                 .rows
@@ -133,7 +129,7 @@ impl SqlDatabase for D1 {
             if !self.tables().await?.iter().any(|t| t.name == table) {
                 return Err(Error::not_found(format!("No table is named {table:?}.")));
             }
-            let stmt = self.statement(&sqlite_table_info(table), &[])?;
+            let stmt = self.statement(&sqlite_table_info(table), &[]).await?;
             let rows = self.raw_with_columns(&stmt).await?;
             // PRAGMA table_info: cid, name, type, notnull, dflt_value, pk.
             Ok(rows
@@ -199,18 +195,12 @@ fn from_js(value: &JsValue) -> SqlValue {
     }
 }
 
-fn js_message(err: &JsValue) -> String {
-    err.dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| err.as_string())
-        .unwrap_or_else(|| "unknown error".to_owned())
-}
-
-/// D1 reports a bad query (syntax, unknown column) as an exception: that is the caller's
-/// mistake, not an outage, so it is invalid params with D1's own words.
-fn query_error(err: &JsValue) -> Error {
-    let message = js_message(err);
+/// D1 reports a bad statement (syntax, unknown column, a broken constraint) as an
+/// exception: that is the caller's mistake, not an outage, so it is invalid params with D1's
+/// own words, and a circuit breaker does not count it.
+fn query_error(message: &str) -> Error {
     if message.contains("SQLITE_ERROR")
+        || message.contains("SQLITE_CONSTRAINT")
         || message.contains("no such")
         || message.contains("syntax error")
     {

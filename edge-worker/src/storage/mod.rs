@@ -1,6 +1,6 @@
 //! KV, D1 and R2 behind the core's storage traits.
 //!
-//! Each type is a newtype over the `worker` binding; platform errors become
+//! Each type wraps the binding object from `env`; platform errors become
 //! [`ErrorKind::Storage`](edgemcp::ErrorKind::Storage) errors marked temporary, with the
 //! platform's message, at this boundary.
 

@@ -339,24 +339,21 @@ fn prompts() -> Vec<Prompt> {
 /// The Worker entry: the fixture server, built once per isolate.
 #[cfg(target_arch = "wasm32")]
 mod worker_entry {
-    use std::cell::RefCell;
-    use worker::{event, Context, Env, Request, Response};
+    use wasm_bindgen::prelude::wasm_bindgen;
+    use wasm_bindgen::JsValue;
 
-    thread_local! {
-        static SERVER: RefCell<Option<edgemcp::Server>> = const { RefCell::new(None) };
-    }
-
-    #[event(fetch)]
-    async fn fetch(req: Request, _env: Env, _ctx: Context) -> worker::Result<Response> {
-        let server = match SERVER.with(|cell| cell.borrow().clone()) {
-            Some(server) => server,
-            None => {
-                let server = super::fixture_server(edgemcp::runtime::web::runtime())
-                    .map_err(|e| worker::Error::RustError(e.to_string()))?;
-                SERVER.with(|cell| *cell.borrow_mut() = Some(server.clone()));
-                server
-            }
-        };
-        edgemcp_worker::serve(&server, req).await
+    /// The Worker's `fetch` handler.
+    #[wasm_bindgen]
+    #[allow(unreachable_pub)] // exported to JavaScript, not to Rust
+    pub async fn fetch(
+        req: web_sys::Request,
+        _env: JsValue,
+        _ctx: JsValue,
+    ) -> Result<web_sys::Response, JsValue> {
+        let runtime = edgemcp::runtime::web::runtime();
+        match edgemcp_worker::per_isolate(|| super::fixture_server(runtime)) {
+            Ok(server) => edgemcp_worker::serve(&server, &req).await,
+            Err(err) => edgemcp_worker::startup_failure(&err),
+        }
     }
 }
