@@ -53,6 +53,7 @@
 
 pub mod auth;
 mod base64;
+pub mod client;
 mod error;
 mod hmac;
 pub mod http;

@@ -51,7 +51,8 @@ impl std::fmt::Debug for NativeConfig {
 
 /// The usage text shown by `--help` and after a mistake.
 pub const USAGE: &str = "\
-usage: edgemcp <serve|stdio|lambda> [--flag value ...]
+usage: edgemcp <serve|stdio|lambda|health> [--flag value ...]
+       edgemcp test [SCENARIO ...] --url URL   (scenario tests; edgemcp test --help)
 
   serve    Streamable HTTP on http://HOST:PORT/mcp (and /health)
   stdio    newline-delimited JSON-RPC on stdin/stdout, for desktop clients

@@ -4,12 +4,15 @@
 //!   requests on SIGTERM or SIGINT.
 //! - [`stdio`]: newline-delimited JSON-RPC on stdin and stdout, logs on stderr.
 //! - [`lambda`]: the same router under AWS Lambda, through `lambda_http`.
+//! - [`tester`]: `edgemcp test`, scenario tests against any MCP server, on the MCP client
+//!   of [`edgemcp::client`] over the transports in [`client`].
 //! - [`storage`]: SQLite for SQL and KV, a directory (or an S3-compatible bucket) for
 //!   blobs, under one data folder;
 //!   the D1 migrations in `migrations/` are applied at start.
 //!
 //! tokio and the HTTP stack live here only; the core stays runtime-free.
 
+pub mod client;
 pub mod config;
 pub mod lambda;
 pub mod log;
@@ -19,6 +22,7 @@ pub mod runtime;
 pub mod serve;
 pub mod stdio;
 pub mod storage;
+pub mod tester;
 
 use config::{BlobBackend, NativeConfig};
 use edgemcp::storage::{BreakerSettings, CircuitBreaker, Guarded, KvStore, SqlDatabase};

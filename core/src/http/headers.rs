@@ -71,6 +71,38 @@ pub(crate) fn decode_header_value(value: &str) -> Option<String> {
     }
 }
 
+/// Encodes a header value the way [`decode_header_value`] reads it: as it is when it is
+/// visible ASCII without surrounding spaces, otherwise `=?base64?…?=`.
+pub(crate) fn encode_header_value(value: &str) -> String {
+    let plain = value.bytes().all(|b| (0x20..=0x7e).contains(&b))
+        && !value.starts_with(' ')
+        && !value.ends_with(' ')
+        && !value.starts_with("=?");
+    if plain {
+        value.to_owned()
+    } else {
+        format!("=?base64?{}?=", base64::encode(value, Form::Standard))
+    }
+}
+
+/// The `Mcp-Param-{Name}` headers a 2026-07-28 `tools/call` with `arguments` carries, for
+/// a client: one per mirrored parameter the arguments hold.
+pub(crate) fn param_headers(
+    mirrored: &[MirroredParam],
+    arguments: Option<&Value>,
+) -> Vec<(String, String)> {
+    mirrored
+        .iter()
+        .filter_map(|param| {
+            let text = header_text(param.value_in(arguments)?)?;
+            Some((
+                format!("Mcp-Param-{}", param.header),
+                encode_header_value(&text),
+            ))
+        })
+        .collect()
+}
+
 /// Checks each `Mcp-Param-{Name}` header of a `tools/call` against the argument it
 /// mirrors: present exactly when the argument is, header-safe characters only, and equal
 /// to the argument's text once decoded. The error says which one is wrong.
@@ -194,5 +226,20 @@ mod tests {
             decode_header_value("=?base64?SGVsbG8=").as_deref(),
             Some("=?base64?SGVsbG8=")
         );
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    mod generated {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn every_encoded_value_decodes_back_and_is_header_safe(value in any::<String>()) {
+                let encoded = encode_header_value(&value);
+                prop_assert!(encoded.bytes().all(|b| (0x20..=0x7e).contains(&b)), "{:?}", encoded);
+                prop_assert_eq!(decode_header_value(&encoded), Some(value));
+            }
+        }
     }
 }

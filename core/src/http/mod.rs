@@ -10,7 +10,7 @@
 mod auth;
 mod config;
 mod handle;
-mod headers;
+pub(crate) mod headers;
 mod sse;
 
 pub use config::{HttpConfig, DEFAULT_MAX_BODY_BYTES};

@@ -18,6 +18,7 @@ const MAX_KEY_BYTES: usize = 1024;
 #[serde(deny_unknown_fields)]
 struct KeyArgs {
     /// The object's key, such as `reports/2026/q1.csv`.
+    #[schemars(example = &"reports/2026/q1.csv")]
     key: String,
 }
 
@@ -30,6 +31,7 @@ struct ListArgs {
     /// The `cursor` of the previous page, to continue.
     cursor: Option<String>,
     /// Objects per page, 1 to 1000 (default 100).
+    #[schemars(range(min = 1, max = 1000))]
     limit: Option<usize>,
 }
 

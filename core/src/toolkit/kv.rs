@@ -71,6 +71,7 @@ struct ListArgs {
     /// The `cursor` of the previous page, to continue.
     cursor: Option<String>,
     /// Keys per page, 1 to 1000 (default 100).
+    #[schemars(range(min = 1, max = 1000))]
     limit: Option<usize>,
 }
 

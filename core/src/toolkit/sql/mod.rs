@@ -53,6 +53,7 @@ struct TableEntry {
 #[serde(deny_unknown_fields)]
 struct DescribeArgs {
     /// The table's name, as `sql_list_tables` gives it.
+    #[schemars(example = &"customers")]
     table: String,
 }
 
@@ -84,11 +85,13 @@ struct ColumnEntry {
 struct QueryArgs {
     /// One read-only statement: SELECT, WITH … SELECT, or VALUES. Use `?1`, `?2`, … for
     /// values and pass them in `params`.
+    #[schemars(example = &"SELECT id, name, city FROM customers ORDER BY id LIMIT 10")]
     query: String,
     /// Values for the `?N` placeholders, in order: strings, numbers, booleans or null.
     #[serde(default)]
     params: Vec<Value>,
     /// Rows per page; the server caps it whatever the query's own LIMIT says.
+    #[schemars(range(min = 1))]
     limit: Option<usize>,
     /// The `next_cursor` of the previous page of the same query, to continue.
     cursor: Option<String>,
