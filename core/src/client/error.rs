@@ -42,11 +42,13 @@ impl fmt::Display for ClientError {
                 f,
                 "the server could not be reached: {detail} (is it running, and is the address right?)"
             ),
-            ClientError::Http { status: 401, .. } => f.write_str(
-                "the server requires authentication (HTTP 401): pass a bearer token or an API key",
+            ClientError::Http { status: 401, body } => write!(
+                f,
+                "the server requires authentication (HTTP 401: {body}): pass a valid bearer token or API key"
             ),
-            ClientError::Http { status: 403, .. } => f.write_str(
-                "the server refused the credentials (HTTP 403): check the token's scopes or the API key",
+            ClientError::Http { status: 403, body } => write!(
+                f,
+                "the server refused the credentials (HTTP 403: {body}): check the token's scopes"
             ),
             ClientError::Http { status, body } if body.is_empty() => {
                 write!(f, "the server answered HTTP {status} with no JSON-RPC body")

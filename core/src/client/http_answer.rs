@@ -11,7 +11,8 @@ const ERROR_BODY_CHARS: usize = 300;
 /// A JSON body is the response itself; an event stream carries it as its last response
 /// event (notifications and server requests before it are skipped). `202 Accepted` with
 /// no body answers a notification. An error status without a JSON-RPC body is
-/// [`ClientError::Http`]; with one, the JSON-RPC error is returned for the client to read.
+/// [`ClientError::Http`]; with one, the JSON-RPC error is returned for the client to read,
+/// except for 401 and 403, which are always [`ClientError::Http`] (with the error's message).
 ///
 /// # Errors
 /// [`ClientError::Http`] and [`ClientError::InvalidResponse`] as above.
@@ -39,6 +40,18 @@ pub fn read_http_answer(
             .filter(is_response),
         _ => None,
     };
+    // Refused credentials are the transport's business, whatever the body says.
+    if status == 401 || status == 403 {
+        let said = response
+            .as_ref()
+            .and_then(|r| r["error"]["message"].as_str())
+            .map(str::to_owned)
+            .unwrap_or_else(|| String::from_utf8_lossy(body).into_owned());
+        return Err(ClientError::Http {
+            status,
+            body: said.chars().take(ERROR_BODY_CHARS).collect(),
+        });
+    }
     match response {
         Some(response) => Ok(Some(response)),
         None if !(200..300).contains(&status) => Err(ClientError::Http {

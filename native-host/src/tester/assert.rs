@@ -410,3 +410,197 @@ fn clip(text: &str) -> String {
 fn clip_value(value: &Value) -> String {
     clip(&value.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tester::scenario::parse;
+    use edgemcp::jsonrpc::ErrorObject;
+    use serde_json::json;
+    use std::path::Path;
+
+    /// The assertions of a one-step scenario whose step has `expect`.
+    fn assertions(expect: &str) -> Vec<Assertion> {
+        let text =
+            format!("name: t\nsteps:\n  - name: s\n    list_tools: {{}}\n    expect:\n{expect}");
+        let mut scenario = parse(Path::new("t.yaml"), &text).unwrap();
+        scenario.steps.remove(0).expect
+    }
+
+    fn holds(
+        expect: &str,
+        outcome: &Result<Value, ClientError>,
+        schema: Option<Option<&Value>>,
+    ) -> Result<(), String> {
+        let mut vars = Variables::new([]);
+        vars.set("id", json!(7));
+        let seen = Observation {
+            outcome,
+            duration: Duration::from_millis(20),
+            http: false,
+            output_schema: schema,
+        };
+        for assertion in assertions(expect) {
+            check(&assertion, &seen, &vars)?;
+        }
+        Ok(())
+    }
+
+    fn result() -> Result<Value, ClientError> {
+        Ok(json!({
+            "content": [{"type": "text", "text": "Ada Lovelace"}],
+            "structuredContent": {"id": 7, "rows": [{"name": "Ada", "n": 1.0}, {"name": "Alan", "n": 2}]},
+        }))
+    }
+
+    #[test]
+    fn each_assertion_passes_and_fails() {
+        let ok = result();
+        let pairs = [
+            ("      - success: true\n", "      - success: false\n"),
+            (
+                "      - field_exists: $.structuredContent.rows\n",
+                "      - field_exists: $.structuredContent.missing\n",
+            ),
+            (
+                "      - equals: {path: $.structuredContent.id, value: \"${id}\"}\n",
+                "      - equals: {path: $.structuredContent.id, value: 8}\n",
+            ),
+            (
+                "      - equals: {path: \"$.structuredContent.rows[0].n\", value: 1}\n",
+                "      - equals: {path: \"$.structuredContent.rows[0].n\", value: \"1\"}\n",
+            ),
+            (
+                "      - contains: {path: \"$.content[0].text\", value: Love}\n",
+                "      - contains: {path: \"$.content[0].text\", value: Hopper}\n",
+            ),
+            (
+                "      - contains: {path: $.structuredContent.rows, value: {name: Alan}}\n",
+                "      - contains: {path: $.structuredContent.rows, value: {name: Grace}}\n",
+            ),
+            (
+                "      - contains: {path: \"$.structuredContent.rows[*].name\", value: Ada}\n",
+                "      - contains: {path: \"$.structuredContent.rows[*].name\", value: Linus}\n",
+            ),
+            (
+                "      - matches: {path: \"$.content[0].text\", pattern: \"^Ada \"}\n",
+                "      - matches: {path: \"$.content[0].text\", pattern: \"^Alan\"}\n",
+            ),
+            (
+                "      - length: {path: $.structuredContent.rows, equals: 2}\n",
+                "      - length: {path: $.structuredContent.rows, min: 3}\n",
+            ),
+            (
+                "      - length: {path: \"$.content[0].text\", max: 12}\n",
+                "      - length: {path: \"$.content[0].text\", max: 11}\n",
+            ),
+            (
+                "      - json_path: {path: $..name, count: 2}\n",
+                "      - json_path: {path: $..name, max: 1}\n",
+            ),
+            (
+                "      - duration_ms: {max: 20}\n",
+                "      - duration_ms: {max: 19}\n",
+            ),
+        ];
+        for (passing, failing) in pairs {
+            assert_eq!(holds(passing, &ok, None), Ok(()), "{passing}");
+            let err = holds(failing, &ok, None).unwrap_err();
+            assert!(!err.is_empty(), "{failing}");
+        }
+        let err = holds(
+            "      - equals: {path: $.structuredContent.id, value: 8}\n",
+            &ok,
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(err, "equals $.structuredContent.id: expected 8, received 7");
+        let err = holds("      - equals: {path: $.nothing, value: 8}\n", &ok, None).unwrap_err();
+        assert!(err.contains("the path selects nothing"), "{err}");
+    }
+
+    #[test]
+    fn errors_match_by_kind_code_and_message() {
+        let rpc = Err(ClientError::Rpc(ErrorObject::new(
+            -32602,
+            "Unknown tool: nope.",
+        )));
+        let tool_error =
+            Ok(json!({"content": [{"type": "text", "text": "limit is 0"}], "isError": true}));
+        assert_eq!(holds("      - error: true\n", &rpc, None), Ok(()));
+        assert_eq!(
+            holds(
+                "      - error: {code: -32602, message: \"^Unknown tool\"}\n",
+                &rpc,
+                None
+            ),
+            Ok(())
+        );
+        assert!(holds("      - error: {code: -32601}\n", &rpc, None)
+            .unwrap_err()
+            .contains("received -32602"));
+        assert!(holds("      - error: {message: nope$}\n", &rpc, None)
+            .unwrap_err()
+            .contains("matching"));
+        assert_eq!(
+            holds("      - error: {message: limit}\n", &tool_error, None),
+            Ok(())
+        );
+        assert!(holds("      - error: {code: -32602}\n", &tool_error, None)
+            .unwrap_err()
+            .contains("tool error"));
+        assert!(holds("      - success: true\n", &tool_error, None)
+            .unwrap_err()
+            .contains("limit is 0"));
+        assert!(holds("      - error: true\n", &result(), None)
+            .unwrap_err()
+            .contains("received a result"));
+        let err = holds("      - field_exists: $.x\n", &rpc, None).unwrap_err();
+        assert!(err.contains("no result to look into"), "{err}");
+    }
+
+    #[test]
+    fn results_are_checked_against_the_output_schema() {
+        let schema = json!({"type": "object", "properties": {"id": {"type": "integer"}}, "required": ["id"]});
+        let valid = result();
+        assert_eq!(
+            holds("      - schema_valid: true\n", &valid, Some(Some(&schema))),
+            Ok(())
+        );
+        let wrong = Ok(json!({"content": [], "structuredContent": {"id": "seven"}}));
+        let err = holds("      - schema_valid: true\n", &wrong, Some(Some(&schema))).unwrap_err();
+        assert!(err.contains("structuredContent/id"), "{err}");
+        assert_eq!(
+            holds("      - schema_valid: false\n", &wrong, Some(Some(&schema))),
+            Ok(())
+        );
+        let missing = Ok(json!({"content": [{"type": "text", "text": "7"}]}));
+        let err = holds(
+            "      - schema_valid: true\n",
+            &missing,
+            Some(Some(&schema)),
+        )
+        .unwrap_err();
+        assert!(err.contains("no structuredContent"), "{err}");
+        // Without an output schema only MCP's own shape is checked; a tool error need
+        // not match the schema.
+        assert_eq!(
+            holds("      - schema_valid: true\n", &missing, Some(None)),
+            Ok(())
+        );
+        let failed = Ok(json!({"content": [{"type": "text", "text": "no"}], "isError": true}));
+        assert_eq!(
+            holds("      - schema_valid: true\n", &failed, Some(Some(&schema))),
+            Ok(())
+        );
+        let shapeless = Ok(json!({"content": [{"text": "no type"}], "isError": "yes"}));
+        let err = holds("      - schema_valid: true\n", &shapeless, Some(None)).unwrap_err();
+        assert!(
+            err.contains("content[0] has no string `type`")
+                && err.contains("`isError` is not a boolean"),
+            "{err}"
+        );
+        let err = holds("      - schema_valid: true\n", &valid, None).unwrap_err();
+        assert!(err.contains("applies to tool_call steps"), "{err}");
+    }
+}
