@@ -18,10 +18,13 @@ use futures_executor::block_on;
 use serde_json::{json, Value};
 use std::sync::Mutex;
 
+/// A message the client sent, with the headers it asked for.
+type Sent = (Value, Vec<(String, String)>);
+
 /// Records what the client sends, then hands it to the server.
 struct Recording {
     inner: InProcess,
-    sent: Mutex<Vec<(Value, Vec<(String, String)>)>>,
+    sent: Mutex<Vec<Sent>>,
     /// Answer `server/discover` with -32601, as a 2025-only server would.
     refuse_discover: bool,
 }
@@ -35,7 +38,7 @@ impl Recording {
         }
     }
 
-    fn sent(&self) -> Vec<(Value, Vec<(String, String)>)> {
+    fn sent(&self) -> Vec<Sent> {
         self.sent.lock().unwrap().clone()
     }
 }
