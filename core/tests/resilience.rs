@@ -192,9 +192,12 @@ mod scenarios {
 /// Time limits, with a real timer (a thread per sleep), natively.
 #[cfg(not(target_arch = "wasm32"))]
 mod deadlines {
+    use edgemcp::prompt::Completer;
     use edgemcp::runtime::testing::{CountingRng, ManualClock};
     use edgemcp::runtime::{BoxFuture, Runtime, Timer};
-    use edgemcp::{Caller, Outcome, Prompt, Resource, Server, ServerBuilder, Tool, ToolResult};
+    use edgemcp::{
+        Caller, Outcome, Prompt, PromptArgument, Resource, Server, ServerBuilder, Tool, ToolResult,
+    };
     use serde_json::{json, Value};
     use std::time::Duration;
 
@@ -236,6 +239,23 @@ mod deadlines {
             ))
             .resource(Resource::new("slow://report", "report", |_| pending()))
             .prompt(Prompt::new("slow", "Never ready", |_, _| pending()))
+            .prompt(
+                Prompt::new("pick", "Completes slowly", |_, _| async { Ok(Vec::new()) })
+                    .argument(
+                        PromptArgument::required("table", "A table")
+                            .complete(Completer::from_async(|_| pending())),
+                    )
+                    .argument(PromptArgument::optional("column", "A column").complete(
+                        Completer::from_async(|partial| async move {
+                            if partial.is_empty() {
+                                Err(edgemcp::Error::storage("the catalogue is unreachable")
+                                    .set_temporary())
+                            } else {
+                                Ok(vec![format!("{partial}_id")])
+                            }
+                        }),
+                    )),
+            )
     }
 
     fn post(server: &Server, body: Value) -> Value {
@@ -277,6 +297,43 @@ mod deadlines {
             message.contains("Prompt `slow` was not ready within 50 ms"),
             "{message}"
         );
+    }
+
+    fn complete(argument: &str, value: &str) -> Value {
+        json!({"ref": {"type": "ref/prompt", "name": "pick"}, "argument": {"name": argument, "value": value}})
+    }
+
+    #[test]
+    fn a_slow_completion_hits_its_limit_and_a_failing_one_says_so() {
+        let server = builder()
+            .tool_timeout(Duration::from_millis(50))
+            .build(runtime())
+            .unwrap();
+        let slow = post(
+            &server,
+            request(1, "completion/complete", complete("table", "or")),
+        );
+        let message = slow["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("Completing `table` took longer than 50 ms and was stopped"),
+            "{message}"
+        );
+        let done = post(
+            &server,
+            request(2, "completion/complete", complete("column", "order")),
+        );
+        assert_eq!(done["result"]["completion"]["values"], json!(["order_id"]));
+        let failed = post(
+            &server,
+            request(3, "completion/complete", complete("column", "")),
+        );
+        // The store's own words stay in the server's log; the client hears it may retry.
+        let message = failed["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("unavailable for now") && message.contains("try again shortly"),
+            "{message}"
+        );
+        assert!(!message.contains("catalogue"), "{message}");
     }
 
     #[test]

@@ -1,4 +1,6 @@
-use crate::runtime::{MaybeSend, MaybeSync};
+use crate::runtime::{BoxFuture, MaybeSend, MaybeSync};
+use crate::Result;
+use std::future::Future;
 use std::sync::Arc;
 
 /// The most values one `completion/complete` answer may carry.
@@ -17,16 +19,42 @@ where
     }
 }
 
+/// A completer that waits on something: a store, a service.
+trait CompleteLater: MaybeSend + MaybeSync {
+    fn complete(&self, partial: String) -> BoxFuture<'static, Result<Vec<String>>>;
+}
+
+impl<F, Fut> CompleteLater for F
+where
+    F: Fn(String) -> Fut + MaybeSend + MaybeSync,
+    Fut: Future<Output = Result<Vec<String>>> + MaybeSend + 'static,
+{
+    fn complete(&self, partial: String) -> BoxFuture<'static, Result<Vec<String>>> {
+        Box::pin(self(partial))
+    }
+}
+
+#[derive(Clone)]
+enum Kind {
+    Now(Arc<dyn CompleteFn>),
+    Later(Arc<dyn CompleteLater>),
+}
+
 /// Suggests values for a prompt argument or template variable from what the user typed.
+///
+/// A completer that waits (on a store, say) is made with [`Completer::from_async`]; the
+/// server bounds it by the tool time limit and the request's deadline, like a tool.
 ///
 /// ```
 /// use edgemcp::prompt::Completer;
 ///
 /// let languages = Completer::values(["rust", "ruby", "python"]);
-/// assert_eq!(languages.complete("ru"), vec!["rust", "ruby"]);
+/// let found = futures_executor::block_on(languages.complete("ru"))?;
+/// assert_eq!(found, vec!["rust", "ruby"]);
+/// # Ok::<(), edgemcp::Error>(())
 /// ```
 #[derive(Clone)]
-pub struct Completer(Arc<dyn CompleteFn>);
+pub struct Completer(Kind);
 
 impl Completer {
     /// Completes from a fixed list: the values that start with the typed text, ignoring case.
@@ -51,12 +79,38 @@ impl Completer {
     where
         F: Fn(&str) -> Vec<String> + MaybeSend + MaybeSync + 'static,
     {
-        Completer(Arc::new(f))
+        Completer(Kind::Now(Arc::new(f)))
+    }
+
+    /// Completes with an async function of the typed text: values read from a store.
+    ///
+    /// ```
+    /// use edgemcp::prompt::Completer;
+    ///
+    /// let tables = Completer::from_async(|partial: String| async move {
+    ///     // A real completer would ask its database here.
+    ///     Ok(["orders", "order_items"].iter().filter(|t| t.starts_with(&partial)).map(|t| t.to_string()).collect())
+    /// });
+    /// assert_eq!(futures_executor::block_on(tables.complete("order_"))?, vec!["order_items"]);
+    /// # Ok::<(), edgemcp::Error>(())
+    /// ```
+    pub fn from_async<F, Fut>(f: F) -> Self
+    where
+        F: Fn(String) -> Fut + MaybeSend + MaybeSync + 'static,
+        Fut: Future<Output = Result<Vec<String>>> + MaybeSend + 'static,
+    {
+        Completer(Kind::Later(Arc::new(f)))
     }
 
     /// The suggestions for `partial`.
-    pub fn complete(&self, partial: &str) -> Vec<String> {
-        self.0.complete(partial)
+    ///
+    /// # Errors
+    /// An async completer's error.
+    pub async fn complete(&self, partial: &str) -> Result<Vec<String>> {
+        match &self.0 {
+            Kind::Now(f) => Ok(f.complete(partial)),
+            Kind::Later(f) => f.complete(partial.to_owned()).await,
+        }
     }
 }
 

@@ -425,7 +425,10 @@ impl Server {
                 let cx = self.context(method, &params, version, link, caller, trace)?;
                 self.get_prompt(params, cx).await
             }
-            methods::COMPLETION_COMPLETE if offered("completions") => self.complete(&params),
+            methods::COMPLETION_COMPLETE if offered("completions") => {
+                let cx = self.context(method, &params, version, link, caller, trace)?;
+                self.complete(&params, cx).await
+            }
             _ => {
                 let status = if stateless { 404 } else { 200 };
                 Err(Failure::Refused {
@@ -766,7 +769,7 @@ impl Server {
         Ok(out)
     }
 
-    fn complete(&self, params: &Params) -> Result<Params, Failure> {
+    async fn complete(&self, params: &Params, cx: RequestContext) -> Result<Params, Failure> {
         let reference = params
             .get("ref")
             .and_then(Value::as_object)
@@ -829,7 +832,26 @@ impl Server {
                 )))
             }
         };
-        let mut values = completer.map(|c| c.complete(partial)).unwrap_or_default();
+        let mut values = match completer {
+            None => Vec::new(),
+            Some(completer) => {
+                let limit = inner.tool_timeout.min(cx.remaining());
+                let suggested = self
+                    .runtime()
+                    .within(limit, completer.complete(partial))
+                    .await;
+                let Some(suggested) = suggested else {
+                    return Err(Failure::rpc(ErrorObject::new(
+                        crate::jsonrpc::INTERNAL_ERROR,
+                        format!(
+                            "Completing `{arg_name}` took longer than {} ms and was stopped; type more of the value and try again.",
+                            limit.as_millis()
+                        ),
+                    )));
+                };
+                suggested.map_err(Failure::from)?
+            }
+        };
         let total = values.len();
         values.truncate(MAX_COMPLETIONS);
         let mut out = Map::new();
