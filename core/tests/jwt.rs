@@ -14,6 +14,7 @@ scenarios!(
     forged_and_broken_tokens_are_refused,
     an_unknown_kid_refetches_at_most_once_per_interval,
     keys_that_cannot_be_fetched_let_nothing_through,
+    an_issuer_that_keeps_failing_opens_the_key_breaker,
     a_slow_fetch_holds_up_only_tokens_that_need_it,
     the_discovery_document_names_the_keys,
     presets_read_their_providers_claims,
@@ -384,6 +385,53 @@ mod scenarios {
         setup.clock.advance(Duration::from_secs(601));
         setup.documents.serve(JWKS_URL, 503, json!({}));
         refused_upstream(&setup, &token, "answered HTTP 503").await;
+    }
+
+    pub(crate) async fn an_issuer_that_keeps_failing_opens_the_key_breaker() {
+        use edgemcp::storage::BreakerState;
+        let setup = setup(&[
+            ("EDGEMCP_AUTH_JWKS_REFRESH_SECONDS", "1"),
+            ("EDGEMCP_BREAKER_FAILURES", "2"),
+            ("EDGEMCP_BREAKER_COOL_DOWN_SECONDS", "30"),
+        ]);
+        let breaker = setup.server.auth().unwrap().breakers().remove(0);
+        assert_eq!(breaker.store(), "jwks");
+        let rsa = rsa_key("r1", 0xC1);
+        let token = sign("RS256", "r1", &rsa.1, &claims(json!({"exp": NOW_S + 7200})));
+        // An issuer that answers with something unusable is a configuration to fix, not
+        // an outage: it never opens the breaker.
+        for _ in 0..3 {
+            setup.documents.serve(JWKS_URL, 404, json!({}));
+            refused_upstream(&setup, &token, "answered HTTP 404").await;
+            setup.clock.advance(Duration::from_secs(1));
+        }
+        assert_eq!(breaker.state(), BreakerState::Closed);
+        // Two outages in a row open it; after that the issuer is left alone.
+        setup.documents.serve(JWKS_URL, 503, json!({}));
+        refused_upstream(&setup, &token, "answered HTTP 503").await;
+        setup.clock.advance(Duration::from_secs(1));
+        refused_upstream(&setup, &token, "answered HTTP 503").await;
+        assert_eq!(breaker.state(), BreakerState::Open);
+        let fetched = setup.documents.fetches();
+        setup.documents.serve(JWKS_URL, 200, jwks(&[&rsa]));
+        for _ in 0..3 {
+            setup.clock.advance(Duration::from_secs(2));
+            refused(&setup, &token, "unavailable").await;
+        }
+        assert_eq!(
+            setup.documents.fetches(),
+            fetched,
+            "an open breaker fetches nothing"
+        );
+        assert!(
+            setup.logs.text().contains("jwks"),
+            "the opening is logged with its name"
+        );
+        // After the cool-down one trial goes through, succeeds, and closes it.
+        setup.clock.advance(Duration::from_secs(30));
+        assert_eq!(whoami(&setup, &token).await.0, 200);
+        assert_eq!(breaker.state(), BreakerState::Closed);
+        assert_eq!(setup.documents.fetches(), fetched + 1);
     }
 
     pub(crate) async fn a_slow_fetch_holds_up_only_tokens_that_need_it() {

@@ -108,8 +108,11 @@ pub fn build(config: &NativeConfig) -> Result<Built> {
     );
     let builder = builder.settings_from_vars(|name| config.var(name))?;
     let mut builder = edgemcp::toolkit::register(builder, &stores, &toolkit)?;
+    let mut breakers = vec![sql_breaker, kv_breaker, blob_breaker];
     // Access control covers HTTP and Lambda; stdio trusts its peer (see `stdio`).
     if let Some(auth) = edgemcp::auth::Auth::from_vars(|name| config.var(name), &runtime)? {
+        // The JWKS fetch's breaker shows on `/ready` beside the stores'.
+        breakers.extend(auth.breakers());
         log::info(
             "access control on",
             &[("resource", auth.resource().to_owned().into())],
@@ -118,10 +121,7 @@ pub fn build(config: &NativeConfig) -> Result<Built> {
     }
     Ok(Built {
         server: builder.build(runtime)?,
-        probes: ready::Probes {
-            stores,
-            breakers: vec![sql_breaker, kv_breaker, blob_breaker],
-        },
+        probes: ready::Probes { stores, breakers },
     })
 }
 

@@ -316,6 +316,12 @@ describe("edgemcp serve with JWT bearer tokens", () => {
     rmSync(data, { recursive: true, force: true });
   });
 
+  test("/ready shows the breaker in front of the issuer's keys", async () => {
+    const res = await fetch(`${base}/ready`);
+    const body = await res.json();
+    assert.equal(res.status, 200, JSON.stringify(body));
+    assert.equal(body.breakers.jwks, "closed", JSON.stringify(body));
+  });
   test("a read-only token lists and calls only the read tools", () =>
     withHttpClient(`${base}/mcp`, scenarios.readOnlyKeySeesReadTools, {
       headers: { authorization: `Bearer ${idp.token({ audience: `${base}/mcp`, scope: "mcp:read" })}` },

@@ -3,6 +3,7 @@
 
 use super::{ApiKeys, Auth, JwtConfig, JwtVerifier, Preset};
 use crate::runtime::Runtime;
+use crate::storage::BreakerSettings;
 use crate::{Error, Result};
 use std::time::Duration;
 
@@ -106,7 +107,8 @@ fn jwt_config(get: &impl Fn(&str) -> Option<String>, resource: &str) -> Result<J
              carry it in iss, such as https://auth.example.com.",
         )
     })?;
-    let mut config = JwtConfig::new(issuer.trim(), resource);
+    let mut config =
+        JwtConfig::new(issuer.trim(), resource).breaker(BreakerSettings::from_vars(get)?);
     if let Some(name) = get("EDGEMCP_AUTH_PRESET") {
         let preset = Preset::from_name(name.trim()).ok_or_else(|| {
             Error::config(format!(

@@ -107,6 +107,12 @@ pub trait TokenVerifier: MaybeSend + MaybeSync {
     /// Verifies `token`. A verifier that cannot decide (its key source is down) refuses:
     /// an unverified token never passes.
     fn verify<'a>(&'a self, token: &'a str) -> BoxFuture<'a, Result<Identity, TokenRejected>>;
+
+    /// The circuit breakers in front of what the verifier fetches (an issuer's keys), for
+    /// a host's readiness report. None by default.
+    fn breakers(&self) -> Vec<Arc<crate::storage::CircuitBreaker>> {
+        Vec::new()
+    }
 }
 
 /// Access control for a server: its canonical resource URI, who issues its tokens, and
@@ -183,6 +189,11 @@ impl Auth {
     /// endpoints of their own (such as `/metrics`) with the same tokens.
     pub async fn verify(&self, token: &str) -> Result<Identity, TokenRejected> {
         self.verifier.verify(token).await
+    }
+
+    /// The circuit breakers of the verifier (the JWKS fetch of `jwt`), for `/ready`.
+    pub fn breakers(&self) -> Vec<Arc<crate::storage::CircuitBreaker>> {
+        self.verifier.breakers()
     }
 
     pub(crate) fn verifier(&self) -> &dyn TokenVerifier {

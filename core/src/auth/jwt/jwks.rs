@@ -5,6 +5,8 @@
 use crate::auth::TokenRejected;
 use crate::base64::{self, Form};
 use crate::runtime::{HttpClient, PublicKey, Runtime, Severity, SignatureAlgorithm};
+use crate::storage::CircuitBreaker;
+use crate::{Error, ErrorKind};
 use futures_util::future::{select, Either};
 use futures_util::lock::Mutex as AsyncMutex;
 use serde_json::Value;
@@ -26,6 +28,8 @@ pub(super) struct KeySource {
     runtime: Runtime,
     max_age_ms: u64,
     min_refresh_ms: u64,
+    /// Opens after fetches keep failing: the issuer is then left alone for a cool-down.
+    breaker: Arc<CircuitBreaker>,
     // Held only for moments, never across a fetch: tokens whose key is cached never wait.
     cache: Mutex<Cache>,
     // One fetch at a time: a request that finds a key missing fetches while the others
@@ -64,6 +68,7 @@ impl KeySource {
         runtime: Runtime,
         max_age: Duration,
         min_refresh: Duration,
+        breaker: Arc<CircuitBreaker>,
     ) -> Self {
         KeySource {
             issuer,
@@ -72,6 +77,7 @@ impl KeySource {
             runtime,
             max_age_ms: duration_ms(max_age),
             min_refresh_ms: duration_ms(min_refresh),
+            breaker,
             cache: Mutex::new(Cache::default()),
             fetching: AsyncMutex::new(()),
         }
@@ -110,17 +116,21 @@ impl KeySource {
             cache.attempted_at_ms = Some(now);
             cache.discovered_url.clone()
         };
-        let (keys, url) = self.fetch(discovered_url).await.map_err(|reason| {
+        let fetched = self.breaker.call(self.fetch(discovered_url)).await;
+        let (keys, url) = fetched.map_err(|err| {
             // What went wrong is for the operator; the client learns only that the keys
-            // are unavailable, as a second try within the interval would.
-            self.runtime.log(
-                Severity::Error,
-                "the issuer's signing keys could not be fetched",
-                &[
-                    ("issuer", self.issuer.as_str().into()),
-                    ("error", reason.into()),
-                ],
-            );
+            // are unavailable, as a second try within the interval would. An open
+            // breaker logs its own changes, not every refusal.
+            if err.kind() != ErrorKind::Unavailable {
+                self.runtime.log(
+                    Severity::Error,
+                    "the issuer's signing keys could not be fetched",
+                    &[
+                        ("issuer", self.issuer.as_str().into()),
+                        ("error", err.message().into()),
+                    ],
+                );
+            }
             keys_unavailable()
         })?;
         {
@@ -130,6 +140,11 @@ impl KeySource {
             cache.discovered_url = Some(url);
         }
         self.cached(kid, algorithm)?.ok_or_else(unknown_key)
+    }
+
+    /// The breaker in front of the fetches.
+    pub(super) fn breaker(&self) -> Arc<CircuitBreaker> {
+        self.breaker.clone()
     }
 
     /// The key from the cache while it is fresh; `None` when it must be fetched.
@@ -161,7 +176,11 @@ impl KeySource {
     }
 
     /// The key set, and the URL it came from (configured, or found by discovery).
-    async fn fetch(&self, discovered_url: Option<String>) -> Result<(Vec<Jwk>, String), String> {
+    ///
+    /// # Errors
+    /// Temporary when the issuer could not be reached or answered 429 or 5xx (what the
+    /// breaker counts); not when it answered with something unusable.
+    async fn fetch(&self, discovered_url: Option<String>) -> crate::Result<(Vec<Jwk>, String)> {
         let url = match self.jwks_url.clone().or(discovered_url) {
             Some(url) => url,
             None => self.discover().await?,
@@ -170,40 +189,62 @@ impl KeySource {
         let keys = document
             .get("keys")
             .and_then(Value::as_array)
-            .ok_or_else(|| format!("{url} is not a JWKS (no keys array)"))?;
+            .ok_or_else(|| issuer_unusable(format!("{url} is not a JWKS (no keys array)")))?;
         // Keys this server cannot use (encryption keys, other curves) are skipped, not fatal.
         Ok((keys.iter().filter_map(parse_jwk).collect(), url))
     }
 
     /// The `jwks_uri` of the issuer's OpenID discovery document.
-    async fn discover(&self) -> Result<String, String> {
+    async fn discover(&self) -> crate::Result<String> {
         let url = format!(
             "{}/.well-known/openid-configuration",
             self.issuer.trim_end_matches('/')
         );
         let document = self.get_json(&url).await?;
         if document.get("issuer").and_then(Value::as_str) != Some(self.issuer.as_str()) {
-            return Err(format!("{url} describes another issuer"));
+            return Err(issuer_unusable(format!("{url} describes another issuer")));
         }
         let jwks_uri = document
             .get("jwks_uri")
             .and_then(Value::as_str)
-            .ok_or_else(|| format!("{url} has no jwks_uri"))?;
-        check_fetch_url(jwks_uri)?;
+            .ok_or_else(|| issuer_unusable(format!("{url} has no jwks_uri")))?;
+        check_fetch_url(jwks_uri).map_err(issuer_unusable)?;
         Ok(jwks_uri.to_owned())
     }
 
-    async fn get_json(&self, url: &str) -> Result<Value, String> {
+    async fn get_json(&self, url: &str) -> crate::Result<Value> {
         let request = self.http.get(url, MAX_DOCUMENT_BYTES);
         let fetched = match select(request, self.runtime.sleep(FETCH_TIMEOUT)).await {
-            Either::Left((result, _)) => result.map_err(|err| err.message().to_owned())?,
-            Either::Right(_) => return Err(format!("{url} did not answer within 5 s")),
+            Either::Left((result, _)) => result.map_err(|err| issuer_unreachable(err.message()))?,
+            Either::Right(_) => {
+                return Err(issuer_unreachable(&format!(
+                    "{url} did not answer within 5 s"
+                )))
+            }
         };
-        if fetched.status != 200 {
-            return Err(format!("{url} answered HTTP {}", fetched.status));
+        match fetched.status {
+            200 => {}
+            429 | 500..=599 => {
+                return Err(issuer_unreachable(&format!(
+                    "{url} answered HTTP {}",
+                    fetched.status
+                )))
+            }
+            status => return Err(issuer_unusable(format!("{url} answered HTTP {status}"))),
         }
-        serde_json::from_slice(&fetched.body).map_err(|_| format!("{url} did not return JSON"))
+        serde_json::from_slice(&fetched.body)
+            .map_err(|_| issuer_unusable(format!("{url} did not return JSON")))
     }
+}
+
+/// The issuer could not be reached: temporary, counted by the breaker.
+fn issuer_unreachable(reason: &str) -> Error {
+    Error::new(ErrorKind::Upstream, reason.to_owned()).set_temporary()
+}
+
+/// The issuer answered with something this server cannot use: a configuration to fix.
+fn issuer_unusable(reason: String) -> Error {
+    Error::new(ErrorKind::Upstream, reason)
 }
 
 impl Cache {

@@ -16,6 +16,7 @@ pub use preset::Preset;
 
 use super::{Identity, TokenRejected, TokenVerifier};
 use crate::runtime::{BoxFuture, Runtime, SignatureVerifier};
+use crate::storage::{BreakerSettings, CircuitBreaker};
 use crate::{Error, Result};
 use claims::ClaimRules;
 use jwks::KeySource;
@@ -44,6 +45,7 @@ pub struct JwtConfig {
     leeway: Duration,
     jwks_max_age: Duration,
     jwks_min_refresh: Duration,
+    breaker: BreakerSettings,
 }
 
 impl JwtConfig {
@@ -64,6 +66,7 @@ impl JwtConfig {
             leeway: Duration::from_secs(60),
             jwks_max_age: Duration::from_secs(600),
             jwks_min_refresh: Duration::from_secs(5),
+            breaker: BreakerSettings::default(),
         }
     }
 
@@ -109,6 +112,13 @@ impl JwtConfig {
     /// can make this server do.
     pub fn jwks_min_refresh(mut self, interval: Duration) -> Self {
         self.jwks_min_refresh = interval;
+        self
+    }
+
+    /// When the key fetch's circuit breaker opens and how long it rests: an issuer that
+    /// keeps failing is not asked again on every token with an unknown `kid`.
+    pub fn breaker(mut self, settings: BreakerSettings) -> Self {
+        self.breaker = settings;
         self
     }
 
@@ -181,6 +191,7 @@ impl JwtVerifier {
             runtime.clone(),
             config.jwks_max_age,
             config.jwks_min_refresh,
+            Arc::new(CircuitBreaker::new("jwks", config.breaker, runtime.clone())),
         );
         Ok(JwtVerifier {
             rules: ClaimRules {
@@ -232,5 +243,9 @@ impl TokenVerifier for JwtVerifier {
         token: &'a str,
     ) -> BoxFuture<'a, std::result::Result<Identity, TokenRejected>> {
         Box::pin(self.check(token))
+    }
+
+    fn breakers(&self) -> Vec<Arc<CircuitBreaker>> {
+        vec![self.keys.breaker()]
     }
 }
