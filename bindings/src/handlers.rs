@@ -223,7 +223,7 @@ fn resource_contents(
 
 /// One argument in a prompt definition.
 #[derive(Deserialize)]
-struct ArgumentDefinition {
+pub(crate) struct ArgumentDefinition {
     name: String,
     #[serde(default)]
     description: String,
@@ -231,6 +231,21 @@ struct ArgumentDefinition {
     required: bool,
     #[serde(default)]
     complete: Option<Vec<String>>,
+}
+
+impl ArgumentDefinition {
+    /// The argument as the core declares it.
+    pub(crate) fn declared(self) -> PromptArgument {
+        let declared = if self.required {
+            PromptArgument::required(self.name, self.description)
+        } else {
+            PromptArgument::optional(self.name, self.description)
+        };
+        match self.complete {
+            Some(values) => declared.complete(Completer::values(values)),
+            None => declared,
+        }
+    }
 }
 
 /// A prompt from `server.prompt(name, definition, handler)`.
@@ -258,15 +273,7 @@ pub(crate) fn prompt_from_js(
     if let Some(arguments) = field(definition, "arguments") {
         let arguments: Vec<ArgumentDefinition> = from_js(&arguments, &format!("{what}.arguments"))?;
         for argument in arguments {
-            let mut declared = if argument.required {
-                PromptArgument::required(argument.name, argument.description)
-            } else {
-                PromptArgument::optional(argument.name, argument.description)
-            };
-            if let Some(values) = argument.complete {
-                declared = declared.complete(Completer::values(values));
-            }
-            prompt = prompt.argument(declared);
+            prompt = prompt.argument(argument.declared());
         }
     }
     Ok(prompt)

@@ -25,6 +25,7 @@ mod convert;
 mod fetch;
 mod handlers;
 pub mod server;
+mod workflow;
 
 pub use context::ToolContext;
 pub use server::McpServer;
@@ -177,4 +178,31 @@ export type PromptOutput =
   | Array<{ role: "user" | "assistant"; text?: string; content?: Content }>;
 
 export type PromptHandler = (args: Record<string, string>) => PromptOutput | Promise<PromptOutput>;
+
+/** Where a workflow step's argument comes from. */
+export type WorkflowSource =
+  | { argument: string; default?: unknown }
+  | { constant: unknown }
+  | { output: string; path: string }
+  | { item: string }
+  | { template: string; values: Record<string, WorkflowSource>; identifiers?: string[] };
+
+/** One step: a call of `tool` (once per element of `forEach`), or one handed to the model. */
+export interface WorkflowStep {
+  name: string;
+  tool: string;
+  args?: Record<string, WorkflowSource>;
+  forEach?: WorkflowSource;
+  /** Not run: the prompt tells the assistant to make this call, and why. */
+  handoff?: string;
+}
+
+export interface WorkflowDefinition {
+  description: string;
+  title?: string;
+  arguments?: PromptArgumentDefinition[];
+  steps: WorkflowStep[];
+  /** The closing message: what to do with the gathered facts. */
+  instruction?: string;
+}
 "#;

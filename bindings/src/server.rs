@@ -35,6 +35,9 @@ extern "C" {
     /// `PromptDefinition` in the TypeScript declarations.
     #[wasm_bindgen(typescript_type = "PromptDefinition")]
     pub type PromptDefinition;
+    /// `WorkflowDefinition` in the TypeScript declarations.
+    #[wasm_bindgen(typescript_type = "WorkflowDefinition")]
+    pub type WorkflowDefinition;
     /// `PromptHandler` in the TypeScript declarations.
     #[wasm_bindgen(typescript_type = "PromptHandler")]
     pub type PromptHandler;
@@ -221,6 +224,19 @@ impl McpServer {
         let prompt = prompt_from_js(name, &definition.into(), handler.unchecked_into())
             .map_err(|e| js_error(&e))?;
         self.register(|registry| registry.prompts.push(prompt))
+    }
+
+    /// Registers a workflow: a prompt whose `prompts/get` runs `definition.steps` (calls
+    /// of this server's tools, each step's output feeding the next) and returns what they
+    /// found. It is checked against the tools now: an unknown tool, a missing argument or
+    /// a field the producing tool's `outputSchema` lacks throws with what to fix.
+    ///
+    /// # Errors
+    /// Throws when the definition is invalid or does not fit the tools.
+    pub fn workflow(&self, name: &str, definition: WorkflowDefinition) -> Result<(), JsValue> {
+        let workflow = crate::workflow::workflow_from_js(name, &definition.into())
+            .map_err(|e| js_error(&e))?;
+        self.register(|registry| registry.prompts.push(Prompt::from(workflow)))
     }
 
     /// Answers a fetch `Request` with a `Response`: Streamable HTTP on `/mcp`, and

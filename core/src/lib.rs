@@ -69,6 +69,7 @@ pub mod storage;
 pub mod tool;
 pub mod toolkit;
 mod util;
+pub mod workflow;
 
 pub use auth::Caller;
 pub use error::{Error, ErrorKind, Result};

@@ -337,6 +337,46 @@ mod deadlines {
     }
 
     #[test]
+    fn a_workflow_past_the_deadline_stops_with_what_ran() {
+        use edgemcp::workflow::{Step, Workflow};
+        let workflow = Workflow::new("slow_chain", "A quick step, then one that hangs")
+            .step(Step::call("first", "remaining"))
+            .step(Step::call("stuck", "hang"))
+            .instruction("Never reached.");
+        let server = builder()
+            .workflow(workflow)
+            .tool_timeout(Duration::from_secs(600))
+            .request_timeout(Duration::from_millis(80))
+            .build(runtime())
+            .unwrap();
+        let got = post(
+            &server,
+            request(1, "prompts/get", json!({"name": "slow_chain"})),
+        );
+        // The hanging step's limit is what is left of the request: its timer and the
+        // request's race. Either way the answer names the limit instead of waiting.
+        match got["result"]["messages"].as_array() {
+            Some(messages) => {
+                let last = messages.last().unwrap()["content"]["text"]
+                    .as_str()
+                    .unwrap();
+                assert!(
+                    last.contains("stopped at step `stuck` (hang), after 1 step ran"),
+                    "{last}"
+                );
+                assert!(last.contains("did not finish within"), "{last}");
+            }
+            None => {
+                let message = got["error"]["message"].as_str().unwrap();
+                assert!(
+                    message.contains("did not finish within") || message.contains("limit of 80 ms"),
+                    "{got}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn the_request_deadline_bounds_a_tool_whose_own_limit_is_longer() {
         let server = builder()
             .tool_timeout(Duration::from_secs(600))

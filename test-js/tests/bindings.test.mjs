@@ -206,6 +206,53 @@ describe("edgemcp (npm, nodejs build) over handleMessage", () => {
     assert.equal(stdout.trim().split("\n").at(-1), "hi");
   });
 
+  test("a workflow declared in JavaScript chains the tools, and a mistake in it throws", async () => {
+    const server = new McpServer({ name: "wf", version: "1.0.0" });
+    server.tool(
+      "lookup",
+      {
+        description: "A customer",
+        inputSchema: { type: "object", properties: { id: { type: "integer" } }, required: ["id"] },
+        outputSchema: { type: "object", properties: { city: { type: "string" }, visits: { type: "array", items: { type: "object", properties: { place: { type: "string" } } } } } },
+      },
+      ({ id }) => ({ city: id === 7 ? "Lisbon" : "Oslo", visits: [{ place: "Porto" }, { place: "Faro" }] }),
+    );
+    server.tool(
+      "weather",
+      { description: "A forecast", inputSchema: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } },
+      ({ city }) => `sun in ${city}`,
+    );
+    server.workflow("trip", {
+      description: "A customer's city and its weather",
+      arguments: [{ name: "who", required: true }],
+      steps: [
+        { name: "customer", tool: "lookup", args: { id: { constant: 7 } } },
+        { name: "here", tool: "weather", args: { city: { output: "customer", path: "city" } } },
+        { name: "there", tool: "weather", forEach: { output: "customer", path: "visits" }, args: { city: { item: "place" } } },
+        { name: "book", tool: "weather", handoff: "if the user wants to travel", args: { city: { template: "{c}!", values: { c: { argument: "who" } } } } },
+      ],
+      instruction: "Plan the trip.",
+    });
+    const client = new Client({ name: "wf-test", version: "1" });
+    await client.connect(new HandleMessageTransport(server));
+    const { prompts } = await client.listPrompts();
+    assert.deepEqual(prompts.map((p) => p.name), ["trip"]);
+    const { messages } = await client.getPrompt({ name: "trip", arguments: { who: "Ada" } });
+    const texts = messages.map((m) => m.content.text ?? "").join("\n");
+    assert.match(texts, /sun in Lisbon/);
+    assert.match(texts, /Step `there` \(weather\) for element 2:\nsun in Faro/);
+    assert.match(texts, /Next, call the tool `weather` yourself with the arguments \{"city":"Ada!"\}: if the user wants to travel/);
+    assert.equal(messages.at(-1).content.text, "Plan the trip.");
+    await client.close();
+    assert.throws(
+      () => server.workflow("bad", { description: "d", steps: [{ name: "s", tool: "weather", args: { city: { output: "s0", path: "x" } } }] }),
+      /Workflow `bad`, step `s`: reads step `s0`, which the workflow does not have/,
+    );
+    assert.throws(() => server.workflow("bad2", { description: "d", steps: [{ name: "s", tool: "weather", args: { city: { nope: 1 } } }] }), /args\.city: it names no source/);
+    assert.throws(() => server.workflow("bad4", { description: "d", steps: [{ name: "s", tool: "weather", args: { city: { constant: "x", item: "y" } } }] }), /args\.city: `item` does not belong here/);
+    assert.throws(() => server.workflow("bad3", { description: "d", steps: [{ name: "s", tool: "nope" }] }), /not a registered tool/);
+  });
+
   test("bad input gets JSON-RPC errors, registration mistakes throw", async () => {
     const server = demoServer();
     const parseError = JSON.parse(await server.handleMessage("{nope"));

@@ -79,6 +79,7 @@ describe("edgemcp serve", () => {
     });
   });
   test("kv round trip", () => withClient((c) => scenarios.kvRoundTrip(c, "native")));
+  test("the toolkits' workflows gather the real data", () => withClient((c) => scenarios.workflowsGatherTheRealData(c, "native")));
   test("kv refuses bad input", () => withClient((c) => scenarios.kvRefusesBadInput(c, { minTtl: 1 })));
   test("blob round trip", () => withClient((c) => scenarios.blobRoundTrip(c, "native")));
   test("blob refuses bad keys and sizes", () => withClient(scenarios.blobRefusesBadKeysAndSizes));
@@ -187,6 +188,7 @@ describe("edgemcp stdio", () => {
   test("sql refuses everything but one read", () => scenarios.sqlRefusesWhatIsNotOneRead(client));
   test("sql schema resources", () => scenarios.sqlSchemaResources(client));
   test("kv round trip", () => scenarios.kvRoundTrip(client, "stdio"));
+  test("the toolkits' workflows gather the real data", () => scenarios.workflowsGatherTheRealData(client, "stdio"));
   test("kv refuses bad input", () => scenarios.kvRefusesBadInput(client, { minTtl: 1 }));
   test("blob round trip", () => scenarios.blobRoundTrip(client, "stdio"));
   test("blob refuses bad keys and sizes", () => scenarios.blobRefusesBadKeysAndSizes(client));

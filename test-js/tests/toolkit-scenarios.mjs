@@ -331,3 +331,40 @@ export async function accessChallenges(base, key, messages) {
   assert.equal(metadata.resource, `${base}/mcp`);
   assert.deepEqual(metadata.bearer_methods_supported, ["header"]);
 }
+
+/** The text of every message of a `prompts/get` result, joined. */
+function promptText(result) {
+  return result.messages.map((m) => m.content.text ?? m.content.resource?.text ?? "").join("\n");
+}
+
+/**
+ * The toolkits' workflows through the SDK client's getPrompt: each gathers the sample
+ * store's real rows, the KV value and the object written first (under `prefix`).
+ */
+export async function workflowsGatherTheRealData(client, prefix) {
+  await call(client, "kv_put", { key: `${prefix}-wf/colour`, value: "teal" });
+  await call(client, "blob_put", { key: `${prefix}-wf/report.csv`, content: "a,b\n", content_type: "text/csv" });
+  const { prompts } = await client.listPrompts();
+  const names = prompts.map((p) => p.name).sort();
+  assert.deepEqual(names, ["blob_inventory", "explore_database", "inspect_table", "kv_inventory"]);
+  assert.deepEqual(prompts.find((p) => p.name === "inspect_table").arguments.map((a) => [a.name, a.required]), [["table", true]]);
+
+  const explored = promptText(await client.getPrompt({ name: "explore_database", arguments: {} }));
+  for (const table of ["customers", "orders", "order_items", "products"]) {
+    assert.match(explored, new RegExp(`Step \`samples\` \\(sql_query\\) for \`${table}\``), table);
+  }
+  const first = await call(client, "sql_query", { query: "SELECT name FROM customers ORDER BY id LIMIT 1" });
+  assert.ok(explored.includes(first.structuredContent.rows[0][0]), "a real customer's name is in the prompt");
+
+  const inspected = promptText(await client.getPrompt({ name: "inspect_table", arguments: { table: "customers" } }));
+  assert.match(inspected, /row_count/);
+  assert.match(inspected, /\b50\b/);
+  const missing = await client.getPrompt({ name: "inspect_table", arguments: { table: "nope" } });
+  assert.match(missing.messages.at(-1).content.text, /stopped at step `columns` \(sql_describe_table\), after 0 steps ran: No table is named "nope"/);
+
+  const kv = promptText(await client.getPrompt({ name: "kv_inventory", arguments: { prefix: `${prefix}-wf/` } }));
+  assert.match(kv, /teal/);
+  const blobs = promptText(await client.getPrompt({ name: "blob_inventory", arguments: { prefix: `${prefix}-wf/` } }));
+  assert.match(blobs, /report\.csv/);
+  assert.match(blobs, /text\/csv/);
+}

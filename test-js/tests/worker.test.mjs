@@ -45,6 +45,7 @@ test("sql schema resources", () => withClient(scenarios.sqlSchemaResources));
 test("sql holds the statement corpus on D1", () => withClient(scenarios.sqlHoldsTheCorpus));
 test("sql bounds results in bytes on D1", () => withClient(scenarios.sqlBoundsResultsInBytes));
 test("kv round trip", () => withClient((c) => scenarios.kvRoundTrip(c, "worker")));
+test("the toolkits' workflows gather the real data", () => withClient((c) => scenarios.workflowsGatherTheRealData(c, "worker")));
 test("kv refuses bad input", () => withClient((c) => scenarios.kvRefusesBadInput(c, { minTtl: 60 })));
 test("blob round trip", () => withClient((c) => scenarios.blobRoundTrip(c, "worker")));
 test("blob refuses bad keys and sizes", () => withClient(scenarios.blobRefusesBadKeysAndSizes));

@@ -154,6 +154,8 @@ pub struct Prompt {
     pub(crate) description: Option<String>,
     pub(crate) arguments: Vec<PromptArgument>,
     pub(crate) handler: Arc<dyn PromptHandler>,
+    /// Set for a workflow's prompt, which the dispatcher runs instead of `handler`.
+    pub(crate) workflow: Option<Arc<crate::workflow::Workflow>>,
 }
 
 impl Prompt {
@@ -169,6 +171,7 @@ impl Prompt {
             description: Some(description.into()),
             arguments: Vec::new(),
             handler: Arc::new(Messages(handler)),
+            workflow: None,
         }
     }
 
@@ -206,6 +209,7 @@ impl Prompt {
             description: Some(description.into()),
             arguments: Vec::new(),
             handler: Arc::new(Asking(handler)),
+            workflow: None,
         }
     }
 
@@ -254,6 +258,25 @@ impl Prompt {
             out.insert("arguments".into(), Value::Array(args));
         }
         Value::Object(out)
+    }
+}
+
+/// The prompt a workflow is offered as: its name, title, description and arguments. A
+/// server runs its steps at `prompts/get`; see [`crate::workflow`].
+impl From<crate::workflow::Workflow> for Prompt {
+    fn from(workflow: crate::workflow::Workflow) -> Self {
+        Prompt {
+            name: workflow.name.clone(),
+            title: workflow.title.clone(),
+            description: Some(workflow.description.clone()),
+            arguments: workflow.arguments.clone(),
+            handler: Arc::new(Messages(|_, _| async {
+                Err(crate::Error::internal(
+                    "a workflow is run by the dispatcher, not rendered",
+                ))
+            })),
+            workflow: Some(Arc::new(workflow)),
+        }
     }
 }
 

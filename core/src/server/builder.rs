@@ -122,6 +122,13 @@ impl ServerBuilder {
         self
     }
 
+    /// Registers a workflow, offered as a prompt; it is checked against the tools when
+    /// the server is built (see [`crate::workflow`]).
+    pub fn workflow(mut self, workflow: crate::workflow::Workflow) -> Self {
+        self.prompts.push(Prompt::from(workflow));
+        self
+    }
+
     /// How many entries one page of `tools/list`, `resources/list`, … holds (at least 1).
     pub fn page_size(mut self, page_size: usize) -> Self {
         self.page_size = page_size;
@@ -356,6 +363,10 @@ impl ServerBuilder {
             tool.mirrored = mirrored.into();
         }
         let tool_index = index(&self.tools, |t| &t.name, "tool")?;
+        let tool_named = |name: &str| tool_index.get(name).map(|&i| &self.tools[i]);
+        for workflow in self.prompts.iter().filter_map(|p| p.workflow.as_deref()) {
+            crate::workflow::validate(workflow, &tool_named)?;
+        }
         let resource_index = index(&self.resources, |r| &r.uri, "resource URI")?;
         let prompt_index = index(&self.prompts, |p| &p.name, "prompt")?;
         let capabilities = self.capabilities();

@@ -11,7 +11,7 @@ use crate::jsonrpc::{
     INVALID_REQUEST,
 };
 use crate::middleware::{Exchange, TraceContext};
-use crate::prompt::{PromptArgs, PromptReply, MAX_COMPLETIONS};
+use crate::prompt::{Prompt, PromptArgs, PromptMessage, PromptReply, MAX_COMPLETIONS};
 use crate::protocol::{methods, LogLevel, ProtocolVersion, META_LOG_LEVEL, META_SERVER_INFO};
 use crate::tool::validate::validate;
 use crate::tool::ToolResult;
@@ -550,7 +550,19 @@ impl Server {
         out
     }
 
-    async fn call_tool(&self, mut params: Params, cx: RequestContext) -> Result<Params, Failure> {
+    async fn call_tool(&self, params: Params, cx: RequestContext) -> Result<Params, Failure> {
+        let structured = cx.protocol_version().has_structured_output();
+        self.invoke_tool(params, cx, structured).await
+    }
+
+    /// `tools/call`, with `structuredContent` in the result when `structured` (a
+    /// workflow reads it whatever revision its client speaks).
+    pub(super) async fn invoke_tool(
+        &self,
+        mut params: Params,
+        cx: RequestContext,
+        structured: bool,
+    ) -> Result<Params, Failure> {
         let name = match params.get("name") {
             Some(Value::String(name)) => name.clone(),
             other => {
@@ -583,7 +595,6 @@ impl Server {
                 )))
             }
         };
-        let structured = cx.protocol_version().has_structured_output();
         let problems = validate(&tool.input_schema, &args);
         if !problems.is_empty() {
             let message = format!(
@@ -720,6 +731,25 @@ impl Server {
                 missing.name
             )));
         }
+        if let Some(workflow) = &prompt.workflow {
+            // Each step has the tool limit; the whole chain has what is left of the
+            // request's deadline.
+            let limit = cx.remaining();
+            let ran = self
+                .runtime()
+                .within(limit, self.run_workflow(workflow, &args, cx))
+                .await
+                .ok_or_else(|| {
+                    Failure::rpc(ErrorObject::new(
+                        crate::jsonrpc::INTERNAL_ERROR,
+                        format!(
+                            "Workflow `{name}` did not finish within the request's {} ms and was stopped; try again, or run its tools one by one.",
+                            limit.as_millis()
+                        ),
+                    ))
+                })??;
+            return Ok(prompt_result(prompt, ran, version));
+        }
         let caller = cx.admitted();
         let limit = self.inner.tool_timeout.min(cx.remaining());
         let rendered = self
@@ -748,25 +778,7 @@ impl Server {
                 )))
             }
         };
-        let structured = version.has_structured_output();
-        let messages: Vec<Value> = messages
-            .into_iter()
-            .map(|m| {
-                let content = ToolResult::content(vec![m.content]).into_value(structured);
-                let block = content
-                    .get("content")
-                    .and_then(|c| c.get(0))
-                    .cloned()
-                    .unwrap_or(Value::Null);
-                json!({"role": m.role, "content": block})
-            })
-            .collect();
-        let mut out = Map::new();
-        if let Some(description) = &prompt.description {
-            out.insert("description".into(), json!(description));
-        }
-        out.insert("messages".into(), Value::Array(messages));
-        Ok(out)
+        Ok(prompt_result(prompt, messages, version))
     }
 
     async fn complete(&self, params: &Params, cx: RequestContext) -> Result<Params, Failure> {
@@ -861,6 +873,34 @@ impl Server {
         );
         Ok(out)
     }
+}
+
+/// The `prompts/get` result: the prompt's description and its messages, each content
+/// block shaped for `version`.
+fn prompt_result(
+    prompt: &Prompt,
+    messages: Vec<PromptMessage>,
+    version: ProtocolVersion,
+) -> Params {
+    let structured = version.has_structured_output();
+    let messages: Vec<Value> = messages
+        .into_iter()
+        .map(|m| {
+            let content = ToolResult::content(vec![m.content]).into_value(structured);
+            let block = content
+                .get("content")
+                .and_then(|c| c.get(0))
+                .cloned()
+                .unwrap_or(Value::Null);
+            json!({"role": m.role, "content": block})
+        })
+        .collect();
+    let mut out = Map::new();
+    if let Some(description) = &prompt.description {
+        out.insert("description".into(), json!(description));
+    }
+    out.insert("messages".into(), Value::Array(messages));
+    out
 }
 
 fn resource_not_found(uri: &str, version: ProtocolVersion) -> Failure {

@@ -10,6 +10,7 @@ mod report;
 mod resolve;
 mod session;
 mod state;
+mod workflow;
 
 pub use builder::{
     ServerBuilder, DEFAULT_PAGE_SIZE, DEFAULT_REQUEST_TIMEOUT, DEFAULT_STATE_TTL,

@@ -90,6 +90,9 @@ pub struct ToolkitConfig {
     /// Confines each caller's KV keys and objects to `tenants/<tenant>/` under the
     /// prefixes, the tenant taken from the verified identity (needs access control).
     pub tenant_isolation: bool,
+    /// Offers the toolkits' workflows (`explore_database`, `inspect_table`,
+    /// `blob_inventory`, `kv_inventory`) as prompts where their toolkit is on.
+    pub workflows: bool,
 }
 
 impl Default for ToolkitConfig {
@@ -114,6 +117,7 @@ impl Default for ToolkitConfig {
                 max_object_bytes: 512 * 1024,
             },
             tenant_isolation: false,
+            workflows: true,
         }
     }
 }
@@ -182,6 +186,9 @@ impl ToolkitConfig {
         }
         if let Some(v) = get("EDGEMCP_BLOB_PREFIX") {
             c.blob.prefix = v;
+        }
+        if let Some(v) = get("EDGEMCP_WORKFLOWS_ENABLED") {
+            c.workflows = parse_flag("EDGEMCP_WORKFLOWS_ENABLED", &v)?;
         }
         if let Some(v) = get("EDGEMCP_AUTH_TENANT_ISOLATION") {
             c.tenant_isolation = parse_flag("EDGEMCP_AUTH_TENANT_ISOLATION", &v)?;

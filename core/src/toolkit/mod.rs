@@ -17,6 +17,7 @@ mod config;
 mod kv;
 mod schemas;
 pub(crate) mod sql;
+mod workflows;
 
 pub use config::{
     parse_flag, BlobConfig, KvConfig, SqlConfig, ToolkitConfig, SQL_MAX_RESULT_BYTES, SQL_ROW_CAP,
@@ -70,14 +71,25 @@ pub fn register(
             ));
         }
         builder = sql::register(builder, db.clone(), &config.sql)?;
+        if config.workflows {
+            builder = builder
+                .workflow(workflows::explore_database())
+                .workflow(workflows::inspect_table());
+        }
     }
     if let (Some(kv), true) = (&stores.kv, config.kv.enabled) {
         let space = KeySpace::new(&config.kv.prefix, config.tenant_isolation);
         builder = builder.tools(kv::tools(kv.clone(), &config.kv, space)?);
+        if config.workflows {
+            builder = builder.workflow(workflows::kv_inventory());
+        }
     }
     if let (Some(blobs), true) = (&stores.blobs, config.blob.enabled) {
         let space = KeySpace::new(&config.blob.prefix, config.tenant_isolation);
         builder = builder.tools(blob::tools(blobs.clone(), &config.blob, space)?);
+        if config.workflows {
+            builder = builder.workflow(workflows::blob_inventory());
+        }
     }
     // With access control on, reading needs `mcp:read` and changing anything `mcp:write`.
     Ok(builder.default_scopes_from(first, |tool| {
