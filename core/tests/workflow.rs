@@ -11,6 +11,7 @@ scenarios!(
     a_failing_step_ends_the_chain_with_what_ran,
     a_handed_off_step_is_told_to_the_model,
     a_caller_without_the_scope_is_refused_as_for_the_tool,
+    each_step_reports_progress_when_asked,
 );
 
 mod scenarios {
@@ -209,6 +210,53 @@ mod scenarios {
                 .unwrap()
                 .contains("weather:read"),
             "{reply}"
+        );
+    }
+
+    pub(crate) async fn each_step_reports_progress_when_asked() {
+        use edgemcp::protocol::ProtocolVersion;
+        let server = builder()
+            .workflow(chain())
+            .build(Runtime::for_tests(0))
+            .unwrap();
+        let client = Client::new(server, ProtocolVersion::V2025_11_25);
+        let seen = client
+            .call("prompts/get", json!({"name": "brief", "arguments": {"id": "7"}, "_meta": {"progressToken": "wf"}}))
+            .await;
+        let progress: Vec<(f64, String)> = seen
+            .messages
+            .iter()
+            .filter(|m| m["method"] == "notifications/progress")
+            .map(|m| {
+                (
+                    m["params"]["progress"].as_f64().unwrap(),
+                    m["params"]["message"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            progress,
+            [
+                (0.0, "step 1 of 3: customer".to_owned()),
+                (1.0, "step 2 of 3: forecast".to_owned()),
+                (2.0, "step 3 of 3: each".to_owned()),
+                (3.0, "done".to_owned()),
+            ]
+        );
+        assert!(seen
+            .messages
+            .iter()
+            .all(|m| m["method"] != "notifications/progress" || m["params"]["total"] == 3.0));
+        assert_eq!(
+            seen.result()["messages"]
+                .as_array()
+                .unwrap()
+                .last()
+                .unwrap()["content"]["text"],
+            "Write the brief."
         );
     }
 

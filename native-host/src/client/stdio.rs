@@ -30,18 +30,13 @@ pub struct StdioTransport {
 }
 
 impl StdioTransport {
-    /// Starts `program` with `args` (environment inherited, plus `env`).
+    /// Starts `program` with `args`, in this process's environment.
     ///
     /// # Errors
     /// [`ClientError::Transport`] when the program cannot be started.
-    pub fn spawn(
-        program: &str,
-        args: &[String],
-        env: &[(String, String)],
-    ) -> Result<Self, ClientError> {
+    pub fn spawn(program: &str, args: &[String]) -> Result<Self, ClientError> {
         let mut child = tokio::process::Command::new(program)
             .args(args)
-            .envs(env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

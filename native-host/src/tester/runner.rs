@@ -129,7 +129,7 @@ pub(super) async fn open(settings: &RunSettings) -> Result<Client<AnyTransport>,
             AnyTransport::Http(HttpTransport::new(url, headers.clone(), settings.timeout)?)
         }
         Target::Stdio { program, args } => {
-            AnyTransport::Stdio(StdioTransport::spawn(program, args, &[])?)
+            AnyTransport::Stdio(StdioTransport::spawn(program, args)?)
         }
     };
     let info = Implementation::new("edgemcp-test", env!("CARGO_PKG_VERSION"));
