@@ -12,6 +12,7 @@ scenarios!(
     a_handed_off_step_is_told_to_the_model,
     a_caller_without_the_scope_is_refused_as_for_the_tool,
     each_step_reports_progress_when_asked,
+    results_past_the_byte_cap_stop_the_chain,
 );
 
 mod scenarios {
@@ -258,6 +259,35 @@ mod scenarios {
                 .unwrap()["content"]["text"],
             "Write the brief."
         );
+    }
+
+    pub(crate) async fn results_past_the_byte_cap_stop_the_chain() {
+        // Each `lookup` result is about 80 bytes of text and as much JSON: the third
+        // call would pass 400 bytes.
+        let workflow = Workflow::new("capped", "Many lookups")
+            .step(Step::call("customer", "lookup").arg("id", from::constant(1)))
+            .step(
+                Step::call("again", "lookup")
+                    .for_each(from::output("customer", "orders"))
+                    .arg("id", from::constant(2)),
+            )
+            .instruction("Never reached.")
+            .max_bytes(400);
+        let server = builder()
+            .workflow(workflow)
+            .build(Runtime::for_tests(0))
+            .unwrap();
+        let texts = texts(&get_prompt(&server, "capped", json!({}), None).await);
+        let last = texts.last().unwrap();
+        assert!(
+            last.contains("stopped at step `again` (lookup), after 1 step ran: its results would pass the 400 bytes this workflow may return"),
+            "{texts:?}"
+        );
+        assert!(
+            texts.iter().any(|t| t.contains("for `o1`")),
+            "what fit is kept: {texts:?}"
+        );
+        assert!(!texts.iter().any(|t| t.contains("Never reached")));
     }
 
     #[cfg(not(target_arch = "wasm32"))]

@@ -31,6 +31,7 @@ impl Server {
             by_step: Vec::new(),
         };
         let total = workflow.steps.len();
+        let mut used = 0usize;
         for (done, step) in workflow.steps.iter().enumerate() {
             // Counts are small; the cast cannot lose anything a progress bar shows.
             #[allow(clippy::cast_precision_loss)]
@@ -65,15 +66,28 @@ impl Server {
                     Some(label) => format!("Step `{}` ({}) for {label}:", step.name, step.tool),
                     None => format!("Step `{}` ({}):", step.name, step.tool),
                 };
+                let structured = result.get("structuredContent").map(Value::to_string);
+                used += text.len() + structured.as_ref().map_or(0, String::len);
+                if used > workflow.max_bytes {
+                    let reason = format!(
+                        "its results would pass the {} bytes this workflow may return; call `{}` \
+                         directly, with narrower arguments, for the rest",
+                        workflow.max_bytes, step.tool
+                    );
+                    messages.push(stopped(workflow, step, done, &reason));
+                    return Ok(messages);
+                }
                 messages.push(PromptMessage::user(format!("{heading}\n{text}")));
-                if let Some(structured) = result.get("structuredContent") {
+                if let (Some(json), Some(structured)) =
+                    (structured, result.get("structuredContent"))
+                {
                     let uri = format!("workflow://{}/{}", workflow.name, step.name);
                     messages.push(PromptMessage {
                         role: crate::protocol::Role::User,
                         content: Content::resource(ResourceContents::text(
                             uri,
                             "application/json",
-                            structured.to_string(),
+                            json,
                         )),
                     });
                     if step.each.is_none() {

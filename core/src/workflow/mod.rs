@@ -35,6 +35,11 @@ use serde_json::Value;
 /// messages say so.
 pub const MAX_EACH: usize = 50;
 
+/// How many bytes of results a workflow's messages hold by default before the chain stops
+/// (see [`Workflow::max_bytes`]): enough for a database of a few dozen tables, small
+/// enough that one prompt cannot fill a model's context.
+pub const DEFAULT_MAX_BYTES: usize = 256 * 1024;
+
 /// A named chain of tool calls, offered as a prompt.
 #[derive(Clone)]
 pub struct Workflow {
@@ -44,6 +49,7 @@ pub struct Workflow {
     pub(crate) arguments: Vec<PromptArgument>,
     pub(crate) steps: Vec<Step>,
     pub(crate) instruction: Option<String>,
+    pub(crate) max_bytes: usize,
 }
 
 impl std::fmt::Debug for Workflow {
@@ -65,6 +71,7 @@ impl Workflow {
             arguments: Vec::new(),
             steps: Vec::new(),
             instruction: None,
+            max_bytes: DEFAULT_MAX_BYTES,
         }
     }
 
@@ -88,6 +95,14 @@ impl Workflow {
     /// Adds a step; steps run in the order they are added.
     pub fn step(mut self, step: Step) -> Self {
         self.steps.push(step);
+        self
+    }
+
+    /// The most bytes of step results the messages may hold (default
+    /// [`DEFAULT_MAX_BYTES`]); a result that would pass it stops the chain there, with a
+    /// message that says so.
+    pub fn max_bytes(mut self, bytes: usize) -> Self {
+        self.max_bytes = bytes;
         self
     }
 
