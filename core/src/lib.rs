@@ -14,6 +14,9 @@
 //!   reads the system clock or sleeps by itself.
 //! - [`storage`] holds the `KvStore`, `SqlDatabase` and `BlobStore` traits hosts
 //!   implement, with in-memory versions for tests.
+//! - [`workflow`] makes prompts that run a chain of tool calls on the server, checked
+//!   against the tools when the server is built.
+//! - [`client`] is a small MCP client over any transport (`edgemcp test` is built on it).
 //!
 //! One server speaks MCP revisions 2025-03-26, 2025-06-18, 2025-11-25 and the stateless
 //! 2026-07-28, choosing per request.

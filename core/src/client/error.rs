@@ -38,10 +38,7 @@ impl ClientError {
 impl fmt::Display for ClientError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ClientError::Transport(detail) => write!(
-                f,
-                "the server could not be reached: {detail} (is it running, and is the address right?)"
-            ),
+            ClientError::Transport(detail) => write!(f, "the server could not be reached: {detail}"),
             ClientError::Http { status: 401, body } => write!(
                 f,
                 "the server requires authentication (HTTP 401: {body}): pass a valid bearer token or API key"

@@ -152,5 +152,8 @@ fn transport_error(err: &reqwest::Error) -> ClientError {
         text.push_str(&cause.to_string());
         source = cause.source();
     }
+    if err.is_connect() {
+        text.push_str(" (is the server running, and is the URL right?)");
+    }
     ClientError::Transport(text)
 }

@@ -13,6 +13,8 @@ use tokio::sync::oneshot;
 
 /// How many of the child's last stderr lines an error shows.
 const STDERR_LINES: usize = 20;
+/// How long an error waits for an exiting child's last stderr lines.
+const STDERR_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
 
 type Waiters = Arc<Mutex<HashMap<String, oneshot::Sender<Value>>>>;
 type SharedStdin = Arc<tokio::sync::Mutex<ChildStdin>>;
@@ -26,6 +28,9 @@ pub struct StdioTransport {
     /// Why the reader stopped, once it has: the child exited or wrote something unreadable.
     closed: Arc<Mutex<Option<String>>>,
     stderr: Arc<Mutex<VecDeque<String>>>,
+    /// Turns true when the child's stderr has ended, so an error can wait for its last
+    /// words instead of racing them.
+    stderr_ended: tokio::sync::watch::Receiver<bool>,
     _child: Child,
 }
 
@@ -50,11 +55,13 @@ impl StdioTransport {
                 "{program:?} started without its pipes"
             )));
         };
+        let (ended, stderr_ended) = tokio::sync::watch::channel(false);
         let transport = StdioTransport {
             stdin: Arc::new(tokio::sync::Mutex::new(stdin)),
             waiters: Arc::default(),
             closed: Arc::default(),
             stderr: Arc::default(),
+            stderr_ended,
             _child: child,
         };
         let tail = transport.stderr.clone();
@@ -68,6 +75,7 @@ impl StdioTransport {
                     tail.push_back(line);
                 }
             }
+            let _ = ended.send(true);
         });
         tokio::spawn(read_stdout(
             stdout,
@@ -78,8 +86,11 @@ impl StdioTransport {
         Ok(transport)
     }
 
-    /// The closing reason, with the child's last stderr lines.
-    fn closed_error(&self, reason: &str) -> ClientError {
+    /// The closing reason, with the child's last stderr lines (waiting a moment for a
+    /// child that is exiting to finish writing them).
+    async fn closed_error(&self, reason: &str) -> ClientError {
+        let mut ended = self.stderr_ended.clone();
+        let _ = tokio::time::timeout(STDERR_GRACE, ended.wait_for(|ended| *ended)).await;
         let tail: Vec<String> = self
             .stderr
             .lock()
@@ -96,9 +107,12 @@ impl StdioTransport {
     }
 
     async fn write(&self, message: &Value) -> Result<(), ClientError> {
-        write_line(&self.stdin, message).await.map_err(|e| {
-            self.closed_error(&format!("cannot write to the server ({e}): has it exited?"))
-        })
+        match write_line(&self.stdin, message).await {
+            Ok(()) => Ok(()),
+            Err(e) => Err(self
+                .closed_error(&format!("cannot write to the server ({e}): has it exited?"))
+                .await),
+        }
     }
 }
 
@@ -109,7 +123,7 @@ impl ClientTransport for StdioTransport {
     ) -> BoxFuture<'a, Result<Option<Value>, ClientError>> {
         Box::pin(async move {
             if let Some(reason) = self.closed.lock().ok().and_then(|c| c.clone()) {
-                return Err(self.closed_error(&reason));
+                return Err(self.closed_error(&reason).await);
             }
             if !outgoing.expects_response {
                 self.write(outgoing.message).await?;
@@ -140,7 +154,7 @@ impl ClientTransport for StdioTransport {
                         .ok()
                         .and_then(|c| c.clone())
                         .unwrap_or_else(|| "the server stopped answering".to_owned());
-                    Err(self.closed_error(&reason))
+                    Err(self.closed_error(&reason).await)
                 }
             }
         })
