@@ -14,6 +14,7 @@
 
 pub mod client;
 pub mod config;
+mod error_text;
 pub mod lambda;
 pub mod log;
 pub mod metrics;

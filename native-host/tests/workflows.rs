@@ -11,14 +11,10 @@ use edgemcp::http::HttpRequest;
 use edgemcp::Server;
 use serde_json::{json, Value};
 
-/// `prompts/get` over Streamable HTTP (2025-11-25): the messages' texts, or the error.
-async fn get_prompt(
-    server: &Server,
-    name: &str,
-    arguments: Value,
-    token: Option<&str>,
-) -> Result<Vec<String>, Value> {
-    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "prompts/get", "params": {"name": name, "arguments": arguments}});
+/// A JSON-RPC request over Streamable HTTP (2025-11-25), with `token` as the bearer token
+/// when given: the reply.
+async fn post(server: &Server, method: &str, params: Value, token: Option<&str>) -> Value {
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
     let mut request = HttpRequest::new("POST", "/mcp")
         .header("content-type", "application/json")
         .header("accept", "application/json, text/event-stream")
@@ -27,8 +23,18 @@ async fn get_prompt(
     if let Some(token) = token {
         request = request.header("authorization", format!("Bearer {token}"));
     }
-    let reply: Value =
-        serde_json::from_slice(&server.handle_http(request).await.collect_body().await).unwrap();
+    serde_json::from_slice(&server.handle_http(request).await.collect_body().await).unwrap()
+}
+
+/// `prompts/get`: the messages' texts, or the error.
+async fn get_prompt(
+    server: &Server,
+    name: &str,
+    arguments: Value,
+    token: Option<&str>,
+) -> Result<Vec<String>, Value> {
+    let params = json!({"name": name, "arguments": arguments});
+    let reply = post(server, "prompts/get", params, token).await;
     if reply.get("error").is_some() {
         return Err(reply["error"].clone());
     }
@@ -182,12 +188,11 @@ async fn workflows_keep_the_callers_rights_and_can_be_switched_off() {
 }
 
 async fn call_tool_as(server: &Server, name: &str, token: &str) -> Value {
-    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": name, "arguments": {}}});
-    let request = HttpRequest::new("POST", "/mcp")
-        .header("content-type", "application/json")
-        .header("accept", "application/json, text/event-stream")
-        .header("mcp-protocol-version", "2025-11-25")
-        .header("authorization", format!("Bearer {token}"))
-        .body(body.to_string());
-    serde_json::from_slice(&server.handle_http(request).await.collect_body().await).unwrap()
+    post(
+        server,
+        "tools/call",
+        json!({"name": name, "arguments": {}}),
+        Some(token),
+    )
+    .await
 }

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 
@@ -96,4 +97,19 @@ export async function sameOverHandleMessage(server, token, body, httpText, what)
   const [bare, http] = [JSON.parse(reply), JSON.parse(httpText)];
   assert.deepEqual(bare.error, http.error, `${what}: the same error over handleMessage as over HTTP`);
   assert.deepEqual(bare.result, http.result, `${what}: the same result over handleMessage as over HTTP`);
+}
+
+const dev = fileURLToPath(new URL("../../scripts/dev", import.meta.url));
+
+/**
+ * The Worker (already built) under `wrangler dev` through `scripts/dev` on `port`, with
+ * `state` as its state folder, `vars` passed as `--var`s and `args` after them.
+ */
+export function startDevWorker(port, state, { vars = {}, args = [] } = {}) {
+  const varArgs = Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
+  return startServer(dev, [...varArgs, ...args], {
+    env: { PORT: String(port), EDGEMCP_STATE_DIR: state, EDGEMCP_SKIP_WORKER_BUILD: "1" },
+    healthUrl: `http://127.0.0.1:${port}/health`,
+    timeoutMs: 600_000,
+  });
 }

@@ -7,24 +7,14 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { freePort, startServer, stop, withHttpClient } from "./helpers.mjs";
+import { freePort, startDevWorker, stop, withHttpClient } from "./helpers.mjs";
 import { startIdentityProvider } from "./identity-provider.mjs";
 import { jwtAuthVars, jwtMatrix } from "./jwt-scenarios.mjs";
 import { keySubject, scriptedSession } from "./log-scenarios.mjs";
 import * as scenarios from "./toolkit-scenarios.mjs";
 
-const dev = fileURLToPath(new URL("../../scripts/dev", import.meta.url));
-
-/** Starts `scripts/dev` on `port` with `vars` as `--var`s and `state` as its state. */
-function startWorker(port, state, vars) {
-  const args = Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
-  return startServer(dev, args, {
-    env: { PORT: String(port), EDGEMCP_STATE_DIR: state, EDGEMCP_SKIP_WORKER_BUILD: "1" },
-    healthUrl: `http://127.0.0.1:${port}/health`,
-    timeoutMs: 600_000,
-  });
-}
+/** Starts the Worker on `port` with `vars` as `--var`s and `state` as its state. */
+const startWorker = (port, state, vars) => startDevWorker(port, state, { vars });
 
 describe("the Worker with API keys", () => {
   const state = mkdtempSync(join(tmpdir(), "edgemcp-worker-auth-"));

@@ -8,11 +8,9 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
-import { freePort, startServer, stop } from "./helpers.mjs";
+import { freePort, startDevWorker, stop } from "./helpers.mjs";
 
-const dev = fileURLToPath(new URL("../../scripts/dev", import.meta.url));
 const state = mkdtempSync(join(tmpdir(), "edgemcp-worker-breaker-"));
 const COOL_DOWN_S = 3;
 let base;
@@ -22,12 +20,7 @@ before(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   const vars = { EDGEMCP_BREAKER_FAILURES: "2", EDGEMCP_BREAKER_COOL_DOWN_SECONDS: String(COOL_DOWN_S) };
-  const args = Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
-  worker = await startServer(dev, args, {
-    env: { PORT: String(port), EDGEMCP_STATE_DIR: state, EDGEMCP_SKIP_WORKER_BUILD: "1" },
-    healthUrl: `${base}/health`,
-    timeoutMs: 600_000,
-  });
+  worker = await startDevWorker(port, state, { vars });
 });
 
 after(async () => {

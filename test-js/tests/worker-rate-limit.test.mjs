@@ -8,9 +8,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, startServer, stop } from "./helpers.mjs";
+import { freePort, startDevWorker, stop } from "./helpers.mjs";
 
-const dev = fileURLToPath(new URL("../../scripts/dev", import.meta.url));
 const config = fileURLToPath(new URL("../wrangler-rate-limit.toml", import.meta.url));
 
 describe("the Worker with a Rate Limiting binding", () => {
@@ -21,11 +20,7 @@ describe("the Worker with a Rate Limiting binding", () => {
   before(async () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    worker = await startServer(dev, ["--config", config], {
-      env: { PORT: String(port), EDGEMCP_STATE_DIR: state, EDGEMCP_SKIP_WORKER_BUILD: "1" },
-      healthUrl: `${base}/health`,
-      timeoutMs: 600_000,
-    });
+    worker = await startDevWorker(port, state, { args: ["--config", config] });
   });
 
   after(async () => {

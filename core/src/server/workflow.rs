@@ -31,13 +31,12 @@ impl Server {
             by_step: Vec::new(),
         };
         let total = workflow.steps.len();
+        let count = |n: usize| f64::from(u32::try_from(n).unwrap_or(u32::MAX));
         let mut used = 0usize;
         for (done, step) in workflow.steps.iter().enumerate() {
-            // Counts are small; the cast cannot lose anything a progress bar shows.
-            #[allow(clippy::cast_precision_loss)]
             cx.progress(
-                done as f64,
-                Some(total as f64),
+                count(done),
+                Some(count(total)),
                 Some(&format!("step {} of {total}: {}", done + 1, step.name)),
             );
             if let Some(why) = &step.handoff {
@@ -102,11 +101,7 @@ impl Server {
                 )));
             }
         }
-        cx.progress(
-            f64::from(u32::try_from(total).unwrap_or(u32::MAX)),
-            Some(f64::from(u32::try_from(total).unwrap_or(u32::MAX))),
-            Some("done"),
-        );
+        cx.progress(count(total), Some(count(total)), Some("done"));
         if let Some(instruction) = &workflow.instruction {
             messages.push(PromptMessage::user(instruction.clone()));
         }

@@ -1,5 +1,6 @@
 //! Streamable HTTP: each message is a POST to the server's MCP URL.
 
+use crate::runtime::http_client::read_capped;
 use edgemcp::client::{read_http_answer, ClientError, ClientTransport, Outgoing};
 use edgemcp::runtime::BoxFuture;
 use serde_json::Value;
@@ -126,17 +127,13 @@ impl ClientTransport for HttpTransport {
 }
 
 /// The body, refused past [`MAX_BODY_BYTES`].
-async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, ClientError> {
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| transport_error(&e))? {
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
-            return Err(ClientError::InvalidResponse(format!(
-                "the body is longer than {MAX_BODY_BYTES} bytes"
-            )));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
+async fn read_body(response: reqwest::Response) -> Result<Vec<u8>, ClientError> {
+    read_capped(response, MAX_BODY_BYTES)
+        .await
+        .map_err(|e| transport_error(&e))?
+        .ok_or_else(|| {
+            ClientError::InvalidResponse(format!("the body is longer than {MAX_BODY_BYTES} bytes"))
+        })
 }
 
 /// reqwest's error with its causes, which say what actually failed (refused, DNS, TLS).
@@ -144,14 +141,8 @@ fn transport_error(err: &reqwest::Error) -> ClientError {
     let mut text = if err.is_timeout() {
         "no answer in time".to_owned()
     } else {
-        err.to_string()
+        crate::error_text::with_causes(err)
     };
-    let mut source = std::error::Error::source(err);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
     if err.is_connect() {
         text.push_str(" (is the server running, and is the URL right?)");
     }

@@ -36,19 +36,35 @@ impl HttpClient for ReqwestClient {
             let failed = |e: reqwest::Error| {
                 Error::new(ErrorKind::Upstream, format!("GET {url} failed: {e}"))
             };
-            let mut response = self.0.get(url).send().await.map_err(failed)?;
+            let response = self.0.get(url).send().await.map_err(failed)?;
             let status = response.status().as_u16();
-            let mut body = Vec::new();
-            while let Some(chunk) = response.chunk().await.map_err(failed)? {
-                if body.len() + chunk.len() > max_bytes {
-                    return Err(Error::new(
-                        ErrorKind::Upstream,
-                        format!("GET {url}: the body is longer than {max_bytes} bytes"),
-                    ));
-                }
-                body.extend_from_slice(&chunk);
-            }
+            let body = read_capped(response, max_bytes).await.map_err(failed)?;
+            let body = body.ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Upstream,
+                    format!("GET {url}: the body is longer than {max_bytes} bytes"),
+                )
+            })?;
             Ok(Fetched { status, body })
         })
     }
+}
+
+/// The body of `response`, read chunk by chunk; `None` as soon as it passes `max_bytes`,
+/// so an endless body is never held in memory.
+///
+/// # Errors
+/// reqwest's error when the body cannot be read.
+pub(crate) async fn read_capped(
+    mut response: reqwest::Response,
+    max_bytes: usize,
+) -> Result<Option<Vec<u8>>, reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > max_bytes {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body))
 }

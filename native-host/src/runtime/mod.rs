@@ -2,7 +2,7 @@
 //! operating system's random source, an HTTPS client, aws-lc-rs signature checks and
 //! the JSON log lines of [`crate::log`].
 
-mod http_client;
+pub(crate) mod http_client;
 mod signatures;
 
 use edgemcp::runtime::{BoxFuture, Clock, LogEvent, Logger, Rng, Runtime, Timer};

@@ -12,7 +12,7 @@ pub(crate) fn pg_error(err: &tokio_postgres::Error) -> Error {
         if err.is_closed() {
             return unreachable_error("the connection closed");
         }
-        return unreachable_error(&source_text(err));
+        return unreachable_error(&crate::error_text::with_causes(err));
     };
     let code = db.code();
     let class = code.code().get(..2).unwrap_or("");
@@ -58,16 +58,4 @@ pub(crate) fn unreachable_error(why: &str) -> Error {
          EDGEMCP_DATABASE_URL (or PGHOST / PGPORT) points at it"
     ))
     .set_temporary()
-}
-
-/// An error's text with its causes, which name what failed (refused, TLS, DNS).
-fn source_text(err: &tokio_postgres::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = std::error::Error::source(err);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
