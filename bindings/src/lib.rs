@@ -11,6 +11,7 @@
 //! | [`context`] | `ToolContext`, the `ctx` a tool handler receives |
 //! | `handlers` | JS functions as the core's tool, resource and prompt handlers |
 //! | `auth` | the `auth` option: JWTs or API keys, as on every host |
+//! | `toolkits` | the `toolkits` option: the built-in tools over D1, KV and R2 bindings |
 //! | `fetch` | fetch `Request` / `Response` as the core's plain HTTP values |
 //! | `convert` | JSON across the boundary, thrown values as messages |
 //!
@@ -25,6 +26,7 @@ mod convert;
 mod fetch;
 mod handlers;
 pub mod server;
+mod toolkits;
 mod workflow;
 
 pub use context::ToolContext;
@@ -48,6 +50,27 @@ export interface ServerOptions {
    * client sees only by its correlation id. Default: `console.error` / `console.log`.
    */
   logger?: (event: LogEvent) => void;
+  /**
+   * The built-in SQL, KV and blob tools (and their workflows) over Cloudflare-shaped
+   * bindings: inside a JavaScript Worker pass `env`; elsewhere any object with the
+   * bindings (wrangler's `getPlatformProxy()` gives local ones). Tools of your own are
+   * registered beside them.
+   */
+  toolkits?: ToolkitBindings;
+}
+
+/**
+ * The bindings the toolkits use, each optional, and `EDGEMCP_*` settings (the same names
+ * as on every host, such as `EDGEMCP_SQL_MAX_ROWS` or `EDGEMCP_KV_READ_ONLY`).
+ */
+export interface ToolkitBindings {
+  /** A D1 database: the `sql_*` tools and `sql://` resources. */
+  DB?: unknown;
+  /** A KV namespace: the `kv_*` tools. */
+  KV?: unknown;
+  /** An R2 bucket: the `blob_*` tools. */
+  BUCKET?: unknown;
+  [setting: string]: unknown;
 }
 
 /** One server log event; never holds a token, a key or a secret. */

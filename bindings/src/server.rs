@@ -4,6 +4,7 @@ use crate::auth::auth_from_js;
 use crate::convert::{field, js_error, string_field};
 use crate::fetch::{read_request, write_response};
 use crate::handlers::{prompt_from_js, resource_from_js, tool_from_js, ResourceEntry};
+use crate::toolkits::Toolkits;
 use edgemcp::auth::{Auth, Caller};
 use edgemcp::jsonrpc;
 use edgemcp::runtime::{LogEvent, Logger, Runtime};
@@ -65,6 +66,8 @@ struct Registry {
     runtime: Runtime,
     /// Kept across rebuilds, and with it the cache of the issuer's keys.
     auth: Option<Auth>,
+    /// The built-in toolkits, when the `toolkits` option gives their bindings.
+    toolkits: Option<Toolkits>,
     tools: Vec<Tool>,
     resources: Vec<Resource>,
     templates: Vec<ResourceTemplate>,
@@ -75,6 +78,9 @@ impl Registry {
     fn build(&self) -> edgemcp::Result<Server> {
         let mut builder =
             Server::builder(&self.name, &self.version).tools(self.tools.iter().cloned());
+        if let Some(toolkits) = &self.toolkits {
+            builder = toolkits.register(builder)?;
+        }
         for prompt in &self.prompts {
             builder = builder.prompt(prompt.clone());
         }
@@ -126,11 +132,15 @@ pub struct McpServer {
 
 #[wasm_bindgen]
 impl McpServer {
-    /// A server with no tools yet: `{ name, version, title?, instructions?, auth?, logger? }`.
+    /// A server: `{ name, version, title?, instructions?, auth?, logger?, toolkits? }`.
+    /// With `toolkits` (an object like a Worker's `env`: `DB`, `KV`, `BUCKET` bindings and
+    /// `EDGEMCP_*` settings) it starts with the built-in SQL, KV and blob tools and their
+    /// workflows; otherwise with no tools.
     ///
     /// # Errors
     /// Throws when `name` or `version` is missing, `auth` is not a valid access control
-    /// setting, or `logger` is not a function.
+    /// setting, `logger` is not a function, or `toolkits` holds no binding or a setting
+    /// that cannot be read.
     #[wasm_bindgen(constructor)]
     pub fn new(options: ServerOptions) -> Result<McpServer, JsValue> {
         let options = JsValue::from(options);
@@ -156,6 +166,10 @@ impl McpServer {
             instructions: string_field(&options, "instructions", what).map_err(|e| js_error(&e))?,
             auth: match field(&options, "auth") {
                 Some(auth) => auth_from_js(&auth, &runtime).map_err(|e| js_error(&e))?,
+                None => None,
+            },
+            toolkits: match field(&options, "toolkits") {
+                Some(env) => Some(Toolkits::from_js(&env, &runtime).map_err(|e| js_error(&e))?),
                 None => None,
             },
             runtime,
@@ -239,8 +253,9 @@ impl McpServer {
         self.register(|registry| registry.prompts.push(Prompt::from(workflow)))
     }
 
-    /// Answers a fetch `Request` with a `Response`: Streamable HTTP on `/mcp`, and
-    /// `/health`. Progress and logs (when asked for) arrive as one SSE body.
+    /// Answers a fetch `Request` with a `Response`: Streamable HTTP on `/mcp`, `/health`,
+    /// and with `toolkits` `/ready` (each store probed). Progress and logs (when asked
+    /// for) arrive as one SSE body.
     #[wasm_bindgen(unchecked_return_type = "Promise<Response>")]
     pub fn handle(&self, request: web_sys::Request) -> js_sys::Promise {
         let server = self.server.borrow().clone();

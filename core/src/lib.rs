@@ -79,7 +79,7 @@ pub use error::{Error, ErrorKind, Result};
 pub use prompt::{Prompt, PromptArgument, PromptMessage};
 pub use resource::{Resource, ResourceTemplate};
 pub use server::{
-    Cancellation, Cancelled, Outcome, Reply, RequestContext, Server, ServerBuilder, Session,
-    DEFAULT_PAGE_SIZE, DEFAULT_REQUEST_TIMEOUT, DEFAULT_STATE_TTL, DEFAULT_TOOL_TIMEOUT,
+    Cancellation, Cancelled, Outcome, Readiness, Reply, RequestContext, Server, ServerBuilder,
+    Session, DEFAULT_PAGE_SIZE, DEFAULT_REQUEST_TIMEOUT, DEFAULT_STATE_TTL, DEFAULT_TOOL_TIMEOUT,
 };
 pub use tool::{Tool, ToolResult};

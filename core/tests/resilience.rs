@@ -584,6 +584,111 @@ mod rate_limits {
     }
 }
 
+/// Which budgets a limiter shared by instances holds, and which stay in memory.
+mod shared_rate_limits {
+    use super::common::raw_post;
+    use edgemcp::middleware::{Decision, Limit, MemoryRateLimiter, RateLimiter, RateLimits};
+    use edgemcp::runtime::testing::{CountingRng, ManualClock, NeverTimer};
+    use edgemcp::runtime::{BoxFuture, Runtime};
+    use edgemcp::{Server, Tool, ToolResult};
+    use serde_json::json;
+    use std::sync::{Arc, Mutex};
+
+    /// Buckets in memory, recording every key it is asked for; `own` says whether it
+    /// keeps its own budget (as the Workers binding does).
+    struct Recording {
+        own: bool,
+        buckets: MemoryRateLimiter,
+        keys: Mutex<Vec<String>>,
+    }
+
+    impl RateLimiter for Recording {
+        fn acquire(&self, key: &str, limit: Limit, now: u64) -> BoxFuture<'static, Decision> {
+            self.keys.lock().unwrap().push(key.to_owned());
+            let limit = if self.own {
+                Limit::per_minute(2)
+            } else {
+                limit
+            };
+            self.buckets.acquire(key, limit, now)
+        }
+        fn keeps_own_limit(&self) -> bool {
+            self.own
+        }
+    }
+
+    fn run_calls(
+        limits: RateLimits,
+        own: bool,
+        tool: &str,
+        calls: usize,
+    ) -> (Vec<u16>, Vec<String>) {
+        let shared = Arc::new(Recording {
+            own,
+            buckets: MemoryRateLimiter::new(),
+            keys: Mutex::new(Vec::new()),
+        });
+        let runtime = Runtime::new(ManualClock::new(0), NeverTimer, CountingRng::default());
+        let server = Server::builder("limits", "1.0.0")
+            .tool(Tool::untyped(
+                tool,
+                "Echoes",
+                json!({"type": "object"}),
+                |_, _| async { Ok(ToolResult::text("ok")) },
+            ))
+            .rate_limits(limits)
+            .shared_rate_limiter(shared.clone())
+            .build(runtime)
+            .unwrap();
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                          "params": {"name": tool, "arguments": {}}})
+        .to_string();
+        let statuses = (0..calls)
+            .map(|_| {
+                let request = raw_post(&body, &[("mcp-protocol-version", "2025-11-25")]);
+                futures_executor::block_on(server.handle_http(request)).status
+            })
+            .collect();
+        let keys = shared.keys.lock().unwrap().clone();
+        (statuses, keys)
+    }
+
+    #[test]
+    fn a_limiter_that_honours_sizes_holds_the_tool_budgets_too() {
+        let limits = RateLimits::new()
+            .every_request(Limit::per_minute(100))
+            .tool("costly", Limit::per_minute(2));
+        let (statuses, keys) = run_calls(limits, false, "costly", 3);
+        assert_eq!(statuses, [200, 200, 429]);
+        assert!(keys[0].starts_with("tool\u{0}costly\u{0}"), "{keys:?}");
+        assert_eq!(
+            keys.len(),
+            5,
+            "two budgets per admitted call, one when refused: {keys:?}"
+        );
+    }
+
+    #[test]
+    fn with_no_limit_set_a_limiter_that_honours_sizes_is_never_asked() {
+        let (statuses, keys) = run_calls(RateLimits::new(), false, "cheap", 5);
+        assert_eq!(statuses, [200; 5]);
+        assert!(keys.is_empty(), "{keys:?}");
+    }
+
+    #[test]
+    fn a_limiter_with_its_own_budget_holds_every_request_and_no_tool_budget() {
+        let (statuses, keys) = run_calls(RateLimits::new(), true, "cheap", 3);
+        assert_eq!(statuses, [200, 200, 429], "its own budget of 2 holds");
+        let limits = RateLimits::new().tool("costly", Limit::per_minute(1));
+        let (statuses, keys_with_tool) = run_calls(limits, true, "costly", 2);
+        assert_eq!(statuses, [200, 429], "the tool budget, in memory");
+        assert!(keys
+            .iter()
+            .chain(&keys_with_tool)
+            .all(|k| !k.starts_with("tool")));
+    }
+}
+
 /// Circuit breakers around a store that fails on purpose.
 mod breakers {
     use edgemcp::runtime::testing::CapturingLogger;
@@ -794,5 +899,99 @@ mod breakers {
         }
         assert!(futures_executor::block_on(breaker.call(async { Ok(()) })).is_ok());
         assert_eq!(breaker.state(), BreakerState::Closed);
+    }
+}
+
+/// `/ready` over the HTTP function: each store probed, the failing one named, the reason
+/// in the log only.
+mod readiness {
+    use edgemcp::http::{HttpBody, HttpRequest};
+    use edgemcp::runtime::testing::{CapturingLogger, CountingRng, ImmediateTimer, ManualClock};
+    use edgemcp::runtime::Runtime;
+    use edgemcp::storage::{BreakerSettings, CircuitBreaker, MemoryBlobs, MemoryKv};
+    use edgemcp::toolkit::Stores;
+    use edgemcp::{Error, Readiness, Server};
+    use serde_json::{json, Value};
+    use std::sync::Arc;
+
+    fn ready(server: &Server) -> (u16, Value) {
+        let response =
+            futures_executor::block_on(server.handle_http(HttpRequest::new("GET", "/ready")));
+        let body = match &response.body {
+            HttpBody::Full(bytes) => serde_json::from_slice(bytes).unwrap(),
+            _ => Value::Null,
+        };
+        (response.status, body)
+    }
+
+    #[test]
+    fn every_store_answers_or_the_one_that_does_not_is_named() {
+        let logger = CapturingLogger::default();
+        let runtime = Runtime::new(ManualClock::new(0), ImmediateTimer, CountingRng::default())
+            .with_logger(logger.clone());
+        let stores = Stores {
+            kv: Some(Arc::new(MemoryKv::new(runtime.clone()))),
+            blobs: Some(Arc::new(MemoryBlobs::new(runtime.clone()))),
+            sql: None,
+        };
+        let breaker = Arc::new(CircuitBreaker::new(
+            "kv",
+            BreakerSettings::default(),
+            runtime.clone(),
+        ));
+        let healthy = Server::builder("ready", "1.0.0")
+            .readiness(Readiness::new().stores(&stores).breakers([breaker.clone()]))
+            .build(runtime.clone())
+            .unwrap();
+        assert_eq!(
+            ready(&healthy),
+            (
+                200,
+                json!({"status": "ready", "stores": {"kv": "ok", "blobs": "ok"}, "breakers": {"kv": "closed"}})
+            )
+        );
+
+        let broken = Server::builder("ready", "1.0.0")
+            .readiness(Readiness::new().stores(&stores).probe("upstream", || {
+                Box::pin(async { Err(Error::storage("connection refused by 10.1.2.3:5432")) })
+            }))
+            .build(runtime.clone())
+            .unwrap();
+        let (status, body) = ready(&broken);
+        assert_eq!(status, 503);
+        assert_eq!(body["status"], "unavailable");
+        assert_eq!(body["stores"]["upstream"], "down");
+        assert_eq!(body["stores"]["kv"], "ok");
+        assert!(
+            !body.to_string().contains("10.1.2.3"),
+            "the reason stays out of the body"
+        );
+        let logged = logger.text();
+        assert!(
+            logged.contains("a store is not ready") && logged.contains("10.1.2.3"),
+            "{logged}"
+        );
+
+        // A probe that never answers is down once its time is up (the timer here fires at once).
+        let stuck = Server::builder("ready", "1.0.0")
+            .readiness(
+                Readiness::new().probe("stuck", || Box::pin(futures_util::future::pending())),
+            )
+            .build(runtime)
+            .unwrap();
+        let (status, body) = ready(&stuck);
+        assert_eq!((status, &body["stores"]["stuck"]), (503, &json!("down")));
+        assert!(logger.text().contains("no answer within 2000 ms"));
+    }
+
+    #[test]
+    fn without_readiness_ready_is_not_served_and_health_touches_nothing() {
+        let server = Server::builder("ready", "1.0.0")
+            .build(Runtime::for_tests(0))
+            .unwrap();
+        assert_eq!(ready(&server).0, 404);
+        let health =
+            futures_executor::block_on(server.handle_http(HttpRequest::new("GET", "/health")));
+        assert_eq!(health.status, 200);
     }
 }

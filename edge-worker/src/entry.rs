@@ -1,8 +1,7 @@
 //! The Worker's own entry: the toolkits over the KV, D1 and R2 bindings (feature `entry`).
 
-use crate::{js, rate_limit, storage, D1_BINDING, KV_BINDING, R2_BINDING, RATE_LIMIT_BINDING};
-use edgemcp::storage::{BreakerSettings, CircuitBreaker, Guarded};
-use edgemcp::toolkit::{Stores, ToolkitConfig};
+use crate::{js, rate_limit, RATE_LIMIT_BINDING};
+use edgemcp::toolkit::ToolkitConfig;
 use edgemcp::Server;
 use std::sync::Arc;
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -23,32 +22,18 @@ pub async fn fetch(
 }
 
 /// Builds the server from the Worker's bindings and vars.
-// The breakers hold the runtime, which is not `Send` on wasm32: a Worker isolate runs one
-// thread, so nothing crosses threads.
-#[allow(clippy::arc_with_non_send_sync)]
 fn build_server(env: &JsValue) -> edgemcp::Result<Server> {
     // Secrets (`wrangler secret put`) and plain vars are both strings on `env`.
     let var = |name: &str| js::string(env, name);
     let config = ToolkitConfig::from_vars(var)?;
-    // A missing binding leaves that toolkit out rather than failing the Worker. Each store
-    // sits behind a circuit breaker, per isolate.
     let runtime = edgemcp::runtime::web::runtime();
-    let settings = BreakerSettings::from_vars(var)?;
-    let breaker = |store| Arc::new(CircuitBreaker::new(store, settings, runtime.clone()));
-    let stores = Stores {
-        kv: storage::Kv::new(js::get(env, KV_BINDING))
-            .map(|kv| Arc::new(Guarded::new(Arc::new(kv), breaker("kv"))) as _),
-        sql: storage::D1::new(js::get(env, D1_BINDING))
-            .map(|db| Arc::new(Guarded::new(Arc::new(db), breaker("sql"))) as _),
-        blobs: storage::R2::new(js::get(env, R2_BINDING))
-            .map(|bucket| Arc::new(Guarded::new(Arc::new(bucket), breaker("blobs"))) as _),
-    };
+    let (stores, readiness) = crate::toolkit_stores(env, &runtime)?;
     let builder = Server::builder("edgemcp-worker", env!("CARGO_PKG_VERSION"))
         .instructions(
             "Data tools at the edge: sql_* query the D1 database (read-only SELECTs, bound parameters), \
              kv_* read and write the KV namespace, blob_* read and write the R2 bucket.",
         );
-    let mut builder = builder.settings_from_vars(var)?;
+    let mut builder = builder.settings_from_vars(var)?.readiness(readiness);
     // Declared: the limit holds across isolates and locations. Not declared: in-memory
     // buckets, per isolate, if EDGEMCP_RATE_LIMIT_* asks for limits.
     let binding = js::get(env, RATE_LIMIT_BINDING);

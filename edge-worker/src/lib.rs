@@ -32,6 +32,7 @@ pub mod storage;
 mod entry;
 
 // Links workers-rs's module start: the state the module shim reads, and the panic hook.
+#[cfg(feature = "module")]
 use worker as _;
 
 use edgemcp::Server;
@@ -48,11 +49,47 @@ pub const R2_BINDING: &str = "BUCKET";
 /// across isolates (see [`rate_limit::BindingRateLimiter`]).
 pub const RATE_LIMIT_BINDING: &str = "RATE_LIMITER";
 
+/// The toolkits' stores over the bindings of `env` (a Worker's `env`, or any object
+/// holding binding objects under [`D1_BINDING`], [`KV_BINDING`] and [`R2_BINDING`]), each
+/// behind its circuit breaker (`EDGEMCP_BREAKER_*` from `env`), and `/ready`'s probes of
+/// them. A binding that is not there leaves its toolkit out rather than failing.
+///
+/// # Errors
+/// When an `EDGEMCP_BREAKER_*` setting of `env` cannot be read.
+// The breakers hold the runtime, which is not `Send` on wasm32: an isolate runs one
+// thread, so nothing crosses threads.
+#[allow(clippy::arc_with_non_send_sync)]
+pub fn toolkit_stores(
+    env: &JsValue,
+    runtime: &edgemcp::runtime::Runtime,
+) -> edgemcp::Result<(edgemcp::toolkit::Stores, edgemcp::Readiness)> {
+    use edgemcp::storage::{BreakerSettings, CircuitBreaker, Guarded};
+    use std::sync::Arc;
+    let settings = BreakerSettings::from_vars(|name| js::string(env, name))?;
+    let mut breakers = Vec::new();
+    let mut breaker = |store| {
+        let breaker = Arc::new(CircuitBreaker::new(store, settings, runtime.clone()));
+        breakers.push(breaker.clone());
+        breaker
+    };
+    let stores = edgemcp::toolkit::Stores {
+        kv: storage::Kv::new(js::get(env, KV_BINDING))
+            .map(|kv| Arc::new(Guarded::new(Arc::new(kv), breaker("kv"))) as _),
+        sql: storage::D1::new(js::get(env, D1_BINDING))
+            .map(|db| Arc::new(Guarded::new(Arc::new(db), breaker("sql"))) as _),
+        blobs: storage::R2::new(js::get(env, R2_BINDING))
+            .map(|bucket| Arc::new(Guarded::new(Arc::new(bucket), breaker("blobs"))) as _),
+    };
+    let readiness = edgemcp::Readiness::new().stores(&stores).breakers(breakers);
+    Ok((stores, readiness))
+}
+
 /// Answers a Worker request with `server`: the whole Streamable HTTP endpoint (`/mcp`,
 /// `/health`), for Workers that build their own [`Server`].
 ///
-/// With the default `entry` feature off, this crate exports no `fetch` handler of its
-/// own, so another Worker crate can serve its server with it:
+/// With the default `entry` feature off (`default-features = false, features =
+/// ["module"]`), this crate exports no `fetch` handler of its own, so another Worker crate
+/// can serve its server with it:
 ///
 /// ```ignore
 /// #[wasm_bindgen::prelude::wasm_bindgen]

@@ -26,6 +26,10 @@ impl BindingRateLimiter {
 }
 
 impl RateLimiter for BindingRateLimiter {
+    fn keeps_own_limit(&self) -> bool {
+        true
+    }
+
     fn acquire(&self, key: &str, _limit: Limit, _now_micros: u64) -> BoxFuture<'static, Decision> {
         let called = call_limit(&self.binding, key);
         let period = self.period;

@@ -18,7 +18,6 @@ mod error_text;
 pub mod lambda;
 pub mod log;
 pub mod metrics;
-pub mod ready;
 pub mod runtime;
 pub mod serve;
 pub mod stdio;
@@ -28,25 +27,9 @@ pub mod tester;
 use config::{BlobBackend, NativeConfig};
 use edgemcp::storage::{BreakerSettings, CircuitBreaker, Guarded, KvStore, SqlDatabase};
 use edgemcp::toolkit::{Stores, ToolkitConfig};
-use edgemcp::{Result, Server};
+use edgemcp::{Readiness, Result, Server};
 use std::sync::Arc;
 use storage::Metered;
-
-/// The server every command runs, and the stores behind its toolkits (for `/ready`).
-pub struct Built {
-    /// The server.
-    pub server: Server,
-    /// Its stores, each behind its circuit breaker, and the breakers.
-    pub probes: ready::Probes,
-}
-
-/// [`build`]'s server alone.
-///
-/// # Errors
-/// As [`build`].
-pub fn build_server(config: &NativeConfig) -> Result<Server> {
-    build(config).map(|built| built.server)
-}
 
 /// Opens the stores (applying migrations) and builds the server every command runs.
 ///
@@ -58,7 +41,7 @@ pub fn build_server(config: &NativeConfig) -> Result<Server> {
 /// # Errors
 /// When the data folder cannot be created or opened, a migration fails, or a setting is
 /// invalid; the message names what to fix.
-pub fn build(config: &NativeConfig) -> Result<Built> {
+pub fn build_server(config: &NativeConfig) -> Result<Server> {
     let toolkit = ToolkitConfig::from_vars(|name| config.var(name))?;
     let data = config.data_dir();
     std::fs::create_dir_all(&data).map_err(|e| {
@@ -76,7 +59,11 @@ pub fn build(config: &NativeConfig) -> Result<Built> {
         runtime if measured => runtime.with_metrics(metrics::ProcessMetrics),
         runtime => runtime,
     };
-    let (sql, kv) = open_sql_and_kv(config, &toolkit, &runtime)?;
+    let OpenedStores {
+        sql,
+        kv,
+        rate_limiter,
+    } = open_sql_and_kv(config, &toolkit, &runtime)?;
     let blobs: Arc<dyn edgemcp::storage::BlobStore> = match config.blob_backend()? {
         BlobBackend::Directory(folder) => Arc::new(Metered::new(
             Arc::new(storage::FsBlobs::open(&folder, runtime.clone())?),
@@ -107,7 +94,10 @@ pub fn build(config: &NativeConfig) -> Result<Built> {
         "Data tools: sql_* query the SQL database (read-only SELECTs, bound parameters), \
          kv_* read and write the key-value store, blob_* read and write the object store.",
     );
-    let builder = builder.settings_from_vars(|name| config.var(name))?;
+    let mut builder = builder.settings_from_vars(|name| config.var(name))?;
+    if let Some(limiter) = rate_limiter {
+        builder = builder.shared_rate_limiter(limiter);
+    }
     let mut builder = edgemcp::toolkit::register(builder, &stores, &toolkit)?;
     let mut breakers = vec![sql_breaker, kv_breaker, blob_breaker];
     // Access control covers HTTP and Lambda; stdio trusts its peer (see `stdio`).
@@ -120,19 +110,27 @@ pub fn build(config: &NativeConfig) -> Result<Built> {
         );
         builder = builder.auth(auth);
     }
-    Ok(Built {
-        server: builder.build(runtime)?,
-        probes: ready::Probes { stores, breakers },
-    })
+    builder
+        .readiness(Readiness::new().stores(&stores).breakers(breakers))
+        .build(runtime)
+}
+
+/// The SQL and KV stores, and where rate-limit buckets live when not in memory.
+struct OpenedStores {
+    sql: Arc<dyn SqlDatabase>,
+    kv: Arc<dyn KvStore>,
+    rate_limiter: Option<Arc<dyn edgemcp::middleware::RateLimiter>>,
 }
 
 /// The SQL and KV stores, metered: PostgreSQL when configured, else the SQLite files of
 /// the data folder. Migrations are applied to whichever holds the SQL toolkit's tables.
+/// On PostgreSQL the rate limits are kept there too, so they hold across instances,
+/// unless `EDGEMCP_RATE_LIMIT_SHARED=false` keeps them per instance.
 fn open_sql_and_kv(
     config: &NativeConfig,
     toolkit: &ToolkitConfig,
     runtime: &edgemcp::runtime::Runtime,
-) -> Result<(Arc<dyn SqlDatabase>, Arc<dyn KvStore>)> {
+) -> Result<OpenedStores> {
     let migrations = config.migrations_dir();
     let migrations = migrations.is_dir().then_some(migrations);
     if migrations.is_none() {
@@ -153,10 +151,17 @@ fn open_sql_and_kv(
         for name in &stores.applied {
             log::info("migration applied", &[("name", name.as_str().into())]);
         }
-        return Ok((
-            Arc::new(Metered::new(Arc::new(stores.sql), "postgres")),
-            Arc::new(Metered::new(Arc::new(stores.kv), "postgres")),
-        ));
+        let shared_limits = match config.var("EDGEMCP_RATE_LIMIT_SHARED") {
+            Some(flag) => edgemcp::toolkit::parse_flag("EDGEMCP_RATE_LIMIT_SHARED", &flag)?,
+            None => true,
+        };
+        return Ok(OpenedStores {
+            sql: Arc::new(Metered::new(Arc::new(stores.sql), "postgres")),
+            kv: Arc::new(Metered::new(Arc::new(stores.kv), "postgres")),
+            rate_limiter: shared_limits.then(|| {
+                Arc::new(stores.rate_limiter) as Arc<dyn edgemcp::middleware::RateLimiter>
+            }),
+        });
     }
     let data = config.data_dir();
     let db_path = data.join("db.sqlite");
@@ -167,8 +172,9 @@ fn open_sql_and_kv(
     }
     let sql = storage::SqliteSql::open(&db_path, toolkit.sql.max_result_bytes)?;
     let kv = storage::SqliteKv::open(&data.join("kv.sqlite"), runtime.clone())?;
-    Ok((
-        Arc::new(Metered::new(Arc::new(sql), "sqlite")),
-        Arc::new(Metered::new(Arc::new(kv), "sqlite")),
-    ))
+    Ok(OpenedStores {
+        sql: Arc::new(Metered::new(Arc::new(sql), "sqlite")),
+        kv: Arc::new(Metered::new(Arc::new(kv), "sqlite")),
+        rate_limiter: None,
+    })
 }

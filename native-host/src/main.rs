@@ -4,7 +4,7 @@
 //! Run `edgemcp --help` for the flags.
 
 use edgemcp_native::config::{Command, NativeConfig, USAGE};
-use edgemcp_native::{build, log, serve, stdio};
+use edgemcp_native::{build_server, log, serve, stdio};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -52,8 +52,7 @@ fn main() -> ExitCode {
 }
 
 async fn run(config: NativeConfig) -> Result<(), Box<dyn std::error::Error>> {
-    let edgemcp_native::Built { server, probes } = build(&config)?;
-    let probes = std::sync::Arc::new(probes);
+    let server = build_server(&config)?;
     match config.command {
         Command::Serve => {
             let (host, port) = (config.host(), config.port()?);
@@ -88,7 +87,6 @@ async fn run(config: NativeConfig) -> Result<(), Box<dyn std::error::Error>> {
             let options = serve::ServeOptions {
                 metrics,
                 metrics_only: false,
-                ready: Some(probes),
                 capacity: config.capacity()?,
                 trusted_proxies: config.trusted_proxies()?,
             };

@@ -72,8 +72,6 @@ pub struct ServeOptions {
     pub metrics: MetricsAccess,
     /// Serve `/metrics` only, as a separate metrics port does.
     pub metrics_only: bool,
-    /// What `/ready` probes; without it `/ready` is not served.
-    pub ready: Option<Arc<crate::ready::Probes>>,
     /// When to shed load.
     pub capacity: Capacity,
     /// How many proxies in front of the server append the address they saw to
@@ -211,16 +209,7 @@ async fn route(
     if options.metrics_only {
         return text(404, "Only /metrics is served on this port.\n");
     }
-    if let (Some(probes), "/ready") = (&options.ready, req.uri().path()) {
-        let (ready, body) = crate::ready::check(probes).await;
-        let mut response = text(if ready { 200 } else { 503 }, &body.to_string());
-        response.headers_mut().insert(
-            hyper::header::CONTENT_TYPE,
-            hyper::header::HeaderValue::from_static("application/json"),
-        );
-        return response;
-    }
-    if req.uri().path() == "/health" {
+    if matches!(req.uri().path(), "/health" | "/ready") {
         return handle(server, req).await;
     }
     let mut req = req;

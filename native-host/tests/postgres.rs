@@ -424,21 +424,40 @@ async fn the_guard_splits_statements_where_postgres_does() {
     eprintln!("{agreed} of {compared} statements PostgreSQL ran were judged the same way");
 }
 
-/// Starts `edgemcp serve` on `url`; the child and its address.
-fn serve(url: &str) -> (std::process::Child, String) {
+/// A running `edgemcp serve`, stopped when dropped (also when a test fails, so no server
+/// outlives it holding the test's output open).
+struct Served(std::process::Child);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `edgemcp serve` on `url`; the server and its address.
+fn serve(url: &str) -> (Served, String) {
+    serve_with(url, &[])
+}
+
+/// Starts `edgemcp serve` on `url` with the extra settings `vars`.
+fn serve_with(url: &str, vars: &[(&str, &str)]) -> (Served, String) {
     use std::io::BufRead;
     let data = tempfile::tempdir().unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_edgemcp"))
-        .args(["serve", "--host", "127.0.0.1", "--port", "0", "--data-dir"])
-        .arg(data.path())
-        .arg("--migrations-dir")
-        .arg(migrations())
-        .env("EDGEMCP_DATABASE_URL", url)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
+    let mut served = Served(
+        std::process::Command::new(env!("CARGO_BIN_EXE_edgemcp"))
+            .args(["serve", "--host", "127.0.0.1", "--port", "0", "--data-dir"])
+            .arg(data.path())
+            .arg("--migrations-dir")
+            .arg(migrations())
+            .env("EDGEMCP_DATABASE_URL", url)
+            .envs(vars.iter().copied())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = served.0.stdout.take().unwrap();
     let mut lines = std::io::BufReader::new(stdout).lines();
     let address = loop {
         let line = lines
@@ -451,10 +470,15 @@ fn serve(url: &str) -> (std::process::Child, String) {
         }
     };
     std::thread::spawn(move || for _ in lines {});
-    (child, address)
+    (served, address)
 }
 
 async fn call(address: &str, tool: &str, arguments: Value) -> Value {
+    call_with_status(address, tool, arguments).await.1["result"].clone()
+}
+
+/// A stateless `tools/call` to `address`: the HTTP status and the whole JSON-RPC reply.
+async fn call_with_status(address: &str, tool: &str, arguments: Value) -> (u16, Value) {
     let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": tool, "arguments": arguments}});
     let reply = reqwest::Client::new()
         .post(address)
@@ -464,20 +488,18 @@ async fn call(address: &str, tool: &str, arguments: Value) -> Value {
         .body(body.to_string())
         .send()
         .await
-        .unwrap()
-        .bytes()
-        .await
         .unwrap();
-    let reply: Value = serde_json::from_slice(&reply).unwrap();
-    reply["result"].clone()
+    let status = reply.status().as_u16();
+    let reply: Value = serde_json::from_slice(&reply.bytes().await.unwrap()).unwrap();
+    (status, reply)
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_servers_share_one_database_and_keep_it_across_restarts() {
     let Some(admin) = server_url() else { return };
     let url = fresh_database(&admin).await;
-    let (mut a, at_a) = serve(&url);
-    let (mut b, at_b) = serve(&url);
+    let (a, at_a) = serve(&url);
+    let (b, at_b) = serve(&url);
     let put = call(
         &at_a,
         "kv_put",
@@ -496,14 +518,11 @@ async fn two_servers_share_one_database_and_keep_it_across_restarts() {
         rows_a["structuredContent"]["rows"],
         rows_b["structuredContent"]["rows"]
     );
-    for child in [&mut a, &mut b] {
-        child.kill().unwrap();
-        child.wait().unwrap();
-    }
+    drop((a, b));
     // Both start again on the same database: migrations are not applied twice, and the
     // entry is still there.
-    let (mut a, at_a) = serve(&url);
-    let (mut b, at_b) = serve(&url);
+    let (a, at_a) = serve(&url);
+    let (b, at_b) = serve(&url);
     let got = call(&at_b, "kv_get", json!({"key": "shared/greeting"})).await;
     assert!(text_of(&got).contains("hello from a"), "{got}");
     assert_eq!(
@@ -520,8 +539,160 @@ async fn two_servers_share_one_database_and_keep_it_across_restarts() {
         2,
         "each migration is recorded once"
     );
-    for child in [&mut a, &mut b] {
-        child.kill().unwrap();
-        child.wait().unwrap();
+    drop((a, b));
+}
+
+/// Two limiters on one database, as two instances hold them.
+async fn two_limiters(url: &str) -> (postgres::PgRateLimiter, postgres::PgRateLimiter) {
+    let open = || {
+        let runtime = Runtime::new(ManualClock::new(0), NeverTimer, CountingRng::default());
+        postgres::open(&settings(url, &[]), runtime, None)
+            .unwrap()
+            .rate_limiter
+    };
+    (open(), open())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_bucket_holds_across_instances_and_refills_at_its_rate() {
+    use edgemcp::middleware::{Decision, Limit};
+    let Some(admin) = server_url() else { return };
+    let url = fresh_database(&admin).await;
+    let (a, b) = two_limiters(&url).await;
+    // A token every 10 s, two at once.
+    let limit = Limit {
+        per_minute: 6,
+        burst: 2,
+    };
+    // Keys are the core's, parts separated by NUL.
+    let key = "subject\u{0}acme\u{0}ada";
+    assert_eq!(a.try_acquire(key, limit).await.unwrap(), Decision::Allowed);
+    assert_eq!(b.try_acquire(key, limit).await.unwrap(), Decision::Allowed);
+    for limiter in [&a, &b] {
+        match limiter.try_acquire(key, limit).await.unwrap() {
+            Decision::Limited { retry_after } => assert!(
+                retry_after > std::time::Duration::from_secs(9)
+                    && retry_after <= std::time::Duration::from_secs(10),
+                "the next token is about 10 s away, not {retry_after:?}"
+            ),
+            Decision::Allowed => panic!("the bucket both instances drew from is empty"),
+        }
     }
+    assert_eq!(
+        a.try_acquire("other", limit).await.unwrap(),
+        Decision::Allowed,
+        "buckets are per key"
+    );
+    // 600 a minute is one every 100 ms: after a pause, exactly one more.
+    let fast = Limit {
+        per_minute: 600,
+        burst: 1,
+    };
+    assert_eq!(a.try_acquire("f", fast).await.unwrap(), Decision::Allowed);
+    assert!(matches!(
+        b.try_acquire("f", fast).await.unwrap(),
+        Decision::Limited { .. }
+    ));
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    assert_eq!(b.try_acquire("f", fast).await.unwrap(), Decision::Allowed);
+    assert!(matches!(
+        a.try_acquire("f", fast).await.unwrap(),
+        Decision::Limited { .. }
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_requests_never_take_more_than_the_bucket_holds() {
+    use edgemcp::middleware::{Decision, Limit};
+    let Some(admin) = server_url() else { return };
+    let url = fresh_database(&admin).await;
+    let (a, b) = two_limiters(&url).await;
+    for (round, burst) in [(0, 1u32), (1, 5), (2, 13)] {
+        // One a minute: nothing refills while the round runs.
+        let limit = Limit {
+            per_minute: 1,
+            burst,
+        };
+        let key = format!("round-{round}");
+        let attempts: Vec<_> = (0..40)
+            .map(|i| {
+                let limiter = if i % 2 == 0 { a.clone() } else { b.clone() };
+                let key = key.clone();
+                tokio::spawn(async move { limiter.try_acquire(&key, limit).await.unwrap() })
+            })
+            .collect();
+        let mut allowed = 0;
+        for attempt in attempts {
+            allowed += u32::from(attempt.await.unwrap() == Decision::Allowed);
+        }
+        assert_eq!(allowed, burst, "40 racing requests on a bucket of {burst}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_servers_enforce_one_rate_limit() {
+    let Some(admin) = server_url() else { return };
+    let url = fresh_database(&admin).await;
+    let limits = [
+        ("EDGEMCP_RATE_LIMIT_PER_MINUTE", "5"),
+        ("EDGEMCP_RATE_LIMIT_TOOLS", "kv_get=2"),
+    ];
+    let (a, at_a) = serve_with(&url, &limits);
+    let (b, at_b) = serve_with(&url, &limits);
+    let key = json!({"key": "missing"});
+    let count = json!({"query": "SELECT count(*) AS n FROM customers"});
+    // Both servers draw from one tool budget and one budget of all requests.
+    for (at, tool, arguments, allowed) in [
+        (&at_a, "kv_get", &key, true),
+        (&at_b, "kv_get", &key, true),
+        (&at_a, "kv_get", &key, false), // the tool's budget of 2 is spent
+        (&at_b, "sql_query", &count, true),
+        (&at_a, "sql_query", &count, true),
+        (&at_b, "sql_query", &count, true), // the fifth request admitted
+        (&at_a, "sql_query", &count, false),
+        (&at_b, "sql_query", &count, false),
+    ] {
+        let (status, reply) = call_with_status(at, tool, arguments.clone()).await;
+        if allowed {
+            assert_eq!(status, 200, "{tool} on {at}: {reply}");
+            assert!(reply["result"].is_object(), "{reply}");
+        } else {
+            assert_eq!(status, 429, "{tool} on {at}: {reply}");
+            assert_eq!(reply["error"]["code"], edgemcp::middleware::RATE_LIMITED);
+            let message = reply["error"]["message"].as_str().unwrap();
+            let budget = if tool == "kv_get" {
+                "2 a minute"
+            } else {
+                "5 a minute"
+            };
+            assert!(message.contains(budget), "{message}");
+            assert!(
+                reply["error"]["data"]["retryAfterSeconds"]
+                    .as_u64()
+                    .unwrap()
+                    >= 1
+            );
+        }
+    }
+    drop((a, b));
+
+    // Kept per instance instead, each server has its own budget.
+    let url = fresh_database(&admin).await;
+    let local = [
+        ("EDGEMCP_RATE_LIMIT_PER_MINUTE", "2"),
+        ("EDGEMCP_RATE_LIMIT_SHARED", "false"),
+    ];
+    let (a, at_a) = serve_with(&url, &local);
+    let (b, at_b) = serve_with(&url, &local);
+    for (at, expected) in [
+        (&at_a, 200),
+        (&at_a, 200),
+        (&at_b, 200),
+        (&at_b, 200),
+        (&at_a, 429),
+    ] {
+        let (status, reply) = call_with_status(at, "sql_query", count.clone()).await;
+        assert_eq!(status, expected, "{reply}");
+    }
+    drop((a, b));
 }

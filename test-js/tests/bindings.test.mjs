@@ -5,6 +5,11 @@ import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -12,7 +17,7 @@ import { freePort, withHttpClient } from "./helpers.mjs";
 import { startIdentityProvider } from "./identity-provider.mjs";
 import { jwtAuthVars, jwtMatrix } from "./jwt-scenarios.mjs";
 import { keySubject, scriptedSession } from "./log-scenarios.mjs";
-import { accessChallenges } from "./toolkit-scenarios.mjs";
+import * as toolkitScenarios from "./toolkit-scenarios.mjs";
 
 const require = createRequire(import.meta.url);
 const { McpServer } = require("../../bindings/pkg/nodejs/edgemcp.js");
@@ -382,7 +387,7 @@ describe("edgemcp (npm, nodejs build) with API keys", () => {
   after(() => new Promise((resolve) => http.close(resolve)));
 
   test("no key, a wrong key, a missing scope and a good key: the same outcome over HTTP and handleMessage", () =>
-    accessChallenges(base, key, server));
+    toolkitScenarios.accessChallenges(base, key, server));
   test("the request log reaches the logger option, one event per message, field by field", () =>
     scriptedSession({
       url: `${base}/mcp`,
@@ -405,5 +410,58 @@ describe("edgemcp (npm, nodejs build) with API keys", () => {
     assert.equal(JSON.parse(await server.handleMessage(failing, { token: key })).result.isError, true);
     assert.ok(logs.some((e) => e.level === "error" && /store refused/.test(e.error)), JSON.stringify(logs));
     assert.ok(!JSON.stringify(logs).includes(key), "the key appears in the logs");
+  });
+});
+
+describe("edgemcp (npm, nodejs build) with the toolkits over wrangler's local D1, KV and R2", () => {
+  const root = fileURLToPath(new URL("../../", import.meta.url));
+  let state;
+  let proxy;
+  let http;
+  let url;
+
+  before(async () => {
+    state = await mkdtemp(join(tmpdir(), "edgemcp-npm-toolkits-"));
+    // The sample store, applied by wrangler's own migration runner, as for the Worker.
+    const wrangler = join(root, "test-js/node_modules/.bin/wrangler");
+    await promisify(execFile)(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", state], {
+      cwd: root,
+      env: { ...process.env, CI: "1" },
+    });
+    const { getPlatformProxy } = await import("wrangler");
+    proxy = await getPlatformProxy({ configPath: join(root, "wrangler.toml"), persist: { path: join(state, "v3") } });
+    const server = new McpServer({ name: "npm-toolkits", version: "0.1.0", toolkits: proxy.env });
+    http = await serveOverHttp(server);
+    url = `http://127.0.0.1:${http.address().port}/mcp`;
+  });
+  after(async () => {
+    await new Promise((resolve) => http?.close(resolve));
+    await proxy?.dispose();
+    if (state) await rm(state, { recursive: true, force: true });
+  });
+
+  const withClient = (fn) => withHttpClient(url, fn);
+  // The same checks the Worker under wrangler dev passes, over the same kind of bindings.
+  test("lists every toolkit tool with honest annotations", () => withClient(toolkitScenarios.listsEveryTool));
+  test("/ready: every store answers", () => toolkitScenarios.readyReportsEveryStore(url.replace(/\/mcp$/, "")));
+  test("sql reads the sample store", () => withClient(toolkitScenarios.sqlReadsTheSampleStore));
+  test("sql caps rows and pages with cursors", () => withClient(toolkitScenarios.sqlCapsRowsAndPages));
+  test("sql refuses everything but one read", () => withClient(toolkitScenarios.sqlRefusesWhatIsNotOneRead));
+  test("sql schema resources", () => withClient(toolkitScenarios.sqlSchemaResources));
+  test("sql holds the statement corpus on D1", () => withClient(toolkitScenarios.sqlHoldsTheCorpus));
+  test("kv round trip", () => withClient((c) => toolkitScenarios.kvRoundTrip(c, "npm")));
+  test("blob round trip", () => withClient((c) => toolkitScenarios.blobRoundTrip(c, "npm")));
+  test("the toolkits' workflows gather the real data", () =>
+    withClient((client) => toolkitScenarios.workflowsGatherTheRealData(client, "npm")));
+
+  test("the toolkits option is checked: no binding, or a setting that cannot be read, throws", () => {
+    assert.throws(() => new McpServer({ name: "n", version: "1", toolkits: {} }), /none of the bindings DB/);
+    assert.throws(() => new McpServer({ name: "n", version: "1", toolkits: "env" }), /must be an object/);
+    assert.throws(
+      () => new McpServer({ name: "n", version: "1", toolkits: { ...proxy.env, EDGEMCP_SQL_MAX_ROWS: "lots" } }),
+      /EDGEMCP_SQL_MAX_ROWS/,
+    );
+    const numbers = new McpServer({ name: "n", version: "1", toolkits: { DB: proxy.env.DB, EDGEMCP_SQL_MAX_ROWS: 2 } });
+    assert.ok(numbers, "a number setting is read as its text");
   });
 });

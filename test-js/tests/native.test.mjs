@@ -42,15 +42,7 @@ describe("edgemcp serve", () => {
   });
 
   test("lists every toolkit tool", () => withClient(scenarios.listsEveryTool));
-  test("/ready: every store answers", async () => {
-    const res = await fetch(`http://127.0.0.1:${port}/ready`);
-    assert.equal(res.status, 200);
-    assert.deepEqual(await res.json(), {
-      status: "ready",
-      stores: { sql: "ok", kv: "ok", blobs: "ok" },
-      breakers: { sql: "closed", kv: "closed", blobs: "closed" },
-    });
-  });
+  test("/ready: every store answers", () => scenarios.readyReportsEveryStore(`http://127.0.0.1:${port}`));
   test("sql reads the sample store", () => withClient(scenarios.sqlReadsTheSampleStore));
   test("sql caps rows and pages", () => withClient(scenarios.sqlCapsRowsAndPages));
   test("sql refuses everything but one read", () => withClient(scenarios.sqlRefusesWhatIsNotOneRead));

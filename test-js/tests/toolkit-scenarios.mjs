@@ -368,3 +368,14 @@ export async function workflowsGatherTheRealData(client, prefix) {
   assert.match(blobs, /report\.csv/);
   assert.match(blobs, /text\/csv/);
 }
+
+/** `/ready` at `base` with every store answering: 200, each store ok, each breaker closed. */
+export async function readyReportsEveryStore(base) {
+  const res = await fetch(`${base}/ready`);
+  assert.equal(res.status, 200);
+  assert.deepEqual(await res.json(), {
+    status: "ready",
+    stores: { sql: "ok", kv: "ok", blobs: "ok" },
+    breakers: { sql: "closed", kv: "closed", blobs: "closed" },
+  });
+}

@@ -95,6 +95,14 @@ test("a D1 outage opens the sql breaker, calls fail fast naming it, and one tria
     const paused = await countCustomers();
     assert.equal(paused.isError, true);
     assert.match(paused.text, /The sql store is failing, so calls to it are paused; retry in \d+ s\./, paused.text);
+    // /ready names the store that is down and shows its breaker open.
+    const ready = await fetch(`${base}/ready`);
+    assert.equal(ready.status, 503);
+    const report = await ready.json();
+    assert.equal(report.status, "unavailable");
+    assert.equal(report.stores.sql, "down");
+    assert.equal(report.stores.kv, "ok");
+    assert.equal(report.breakers.sql, "open");
   } finally {
     await release();
   }

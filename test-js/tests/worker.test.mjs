@@ -38,6 +38,7 @@ after(async () => {
 });
 
 test("lists every toolkit tool with honest annotations", () => withClient(scenarios.listsEveryTool));
+test("/ready: every store answers", () => scenarios.readyReportsEveryStore(`http://127.0.0.1:${port}`));
 test("sql reads the sample store", () => withClient(scenarios.sqlReadsTheSampleStore));
 test("sql caps rows and pages with cursors", () => withClient(scenarios.sqlCapsRowsAndPages));
 test("sql refuses everything but one read", () => withClient(scenarios.sqlRefusesWhatIsNotOneRead));

@@ -20,6 +20,9 @@ pub struct HttpConfig {
     pub endpoint: String,
     /// The health check path. Default `/health`.
     pub health_path: String,
+    /// The readiness check path, served when the server has
+    /// [`readiness`](crate::ServerBuilder::readiness). Default `/ready`.
+    pub ready_path: String,
     /// Browser origins allowed to call the endpoint, exactly as sent in `Origin`.
     pub allowed_origins: Vec<String>,
     /// Whether loopback origins (`http://localhost:*`, `http://127.0.0.1:*`,
@@ -37,6 +40,7 @@ impl Default for HttpConfig {
         HttpConfig {
             endpoint: "/mcp".to_owned(),
             health_path: "/health".to_owned(),
+            ready_path: "/ready".to_owned(),
             allowed_origins: Vec::new(),
             allow_loopback_origins: true,
             allow_any_origin: false,

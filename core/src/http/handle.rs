@@ -21,7 +21,8 @@ const EXPOSED_HEADERS: &str =
 const ALLOWED_METHODS: &str = "POST, OPTIONS";
 
 impl Server {
-    /// Answers one HTTP request: the MCP endpoint, the health check, CORS preflights.
+    /// Answers one HTTP request: the MCP endpoint, the health check, the readiness check
+    /// (when configured), CORS preflights.
     ///
     /// Never fails and never panics: every malformed request gets a status and a
     /// JSON-RPC error body that says what to fix.
@@ -45,6 +46,11 @@ impl Server {
             let body =
                 json!({"status": "ok", "name": self.info().name, "version": self.info().version});
             return json_response(200, &body);
+        }
+        if path == config.ready_path && (method == "GET" || method == "HEAD") {
+            if let Some((ready, body)) = self.check_readiness().await {
+                return json_response(if ready { 200 } else { 503 }, &body);
+            }
         }
         if method == "GET" || method == "HEAD" {
             if let Some(metadata) = self.protected_resource_metadata(path) {

@@ -150,6 +150,14 @@ pub trait RateLimiter: MaybeSend + MaybeSync {
     /// Takes a token from `key`'s bucket, sized by `limit`, at `now_micros` on the
     /// runtime's monotonic clock. A shared limiter may keep its own sizes instead.
     fn acquire(&self, key: &str, limit: Limit, now_micros: u64) -> BoxFuture<'static, Decision>;
+
+    /// Whether this limiter keeps its own budget and ignores the `limit` it is given (the
+    /// Workers binding, sized in `wrangler.toml`). Such a limiter holds only the budget of
+    /// every request; the per-tool budgets stay in memory. A limiter that honours `limit`
+    /// (the default) holds the per-tool budgets too.
+    fn keeps_own_limit(&self) -> bool {
+        false
+    }
 }
 
 /// Token buckets in this process's memory.
@@ -221,8 +229,9 @@ impl RateLimiter for MemoryRateLimiter {
 }
 
 /// The layer that enforces [`RateLimits`]: every request of a caller from the budget of
-/// all requests (in `shared`, when the host has a limiter every instance shares), and each
-/// tool call from its tool's budget too (in memory).
+/// all requests, and each tool call from its tool's budget too. The buckets live in
+/// `shared` when the host has a limiter every instance shares (the per-tool ones only if
+/// it honours the sizes it is given), in memory otherwise.
 pub(crate) struct RateLimit {
     pub(crate) limits: RateLimits,
     pub(crate) shared: Option<Arc<dyn RateLimiter>>,
@@ -230,15 +239,21 @@ pub(crate) struct RateLimit {
 
 impl Layer for RateLimit {
     fn layer(&self, inner: BoxHandler) -> BoxHandler {
-        let global: Option<Arc<dyn RateLimiter>> = match (&self.shared, self.limits.global) {
-            (Some(shared), _) => Some(shared.clone()),
-            (None, Some(_)) => Some(Arc::new(MemoryRateLimiter::new())),
-            (None, None) => None,
+        let memory = || -> Arc<dyn RateLimiter> { Arc::new(MemoryRateLimiter::new()) };
+        let global = match (&self.shared, self.limits.global) {
+            (Some(shared), Some(_)) => Some(shared.clone()),
+            (Some(shared), None) if shared.keeps_own_limit() => Some(shared.clone()),
+            (None, Some(_)) => Some(memory()),
+            _ => None,
+        };
+        let tools = match &self.shared {
+            Some(shared) if !shared.keeps_own_limit() => shared.clone(),
+            _ => memory(),
         };
         Arc::new(RateLimitHandler {
             limits: self.limits.clone(),
             global,
-            tools: MemoryRateLimiter::new(),
+            tools,
             inner,
         })
     }
@@ -247,7 +262,7 @@ impl Layer for RateLimit {
 struct RateLimitHandler {
     limits: RateLimits,
     global: Option<Arc<dyn RateLimiter>>,
-    tools: MemoryRateLimiter,
+    tools: Arc<dyn RateLimiter>,
     inner: BoxHandler,
 }
 
@@ -256,34 +271,35 @@ impl Handler for RateLimitHandler {
         if exchange.id().is_none() {
             return self.inner.handle(exchange);
         }
-        let key = caller_key(&exchange);
-        let now = exchange.runtime().monotonic_micros();
-        let tool_limit = (exchange.method() == methods::TOOLS_CALL)
+        let tool = (exchange.method() == methods::TOOLS_CALL)
             .then(|| exchange.target())
             .flatten()
-            .and_then(|name| self.limits.tools.iter().find(|(tool, _)| tool == name));
-        if let Some((name, limit)) = tool_limit {
-            if let Decision::Limited { retry_after } =
-                self.tools.take(&format!("{name}\u{0}{key}"), *limit, now)
-            {
-                let reply = limited(&exchange, retry_after, Some(limit), Some(name));
-                return Box::pin(async move { reply });
-            }
-        }
-        let Some(global) = &self.global else {
+            .and_then(|name| self.limits.tools.iter().find(|(tool, _)| tool == name))
+            .cloned();
+        if tool.is_none() && self.global.is_none() {
             return self.inner.handle(exchange);
-        };
-        // A shared limiter without a configured limit keeps its own (the binding's).
-        let limit = self.limits.global;
-        let decided = global.acquire(&key, limit.unwrap_or(Limit::per_minute(1)), now);
-        let inner = self.inner.clone();
+        }
+        let key = caller_key(&exchange);
+        let now = exchange.runtime().monotonic_micros();
+        let tool_decision = tool.as_ref().map(|(name, limit)| {
+            self.tools
+                .acquire(&format!("tool\u{0}{name}\u{0}{key}"), *limit, now)
+        });
+        let (global, limit, inner) = (self.global.clone(), self.limits.global, self.inner.clone());
         Box::pin(async move {
-            match decided.await {
-                Decision::Allowed => inner.handle(exchange).await,
-                Decision::Limited { retry_after } => {
-                    limited(&exchange, retry_after, limit.as_ref(), None)
+            if let (Some(decided), Some((name, tool_limit))) = (tool_decision, &tool) {
+                if let Decision::Limited { retry_after } = decided.await {
+                    return limited(&exchange, retry_after, Some(tool_limit), Some(name));
                 }
             }
+            if let Some(global) = global {
+                // A limiter that keeps its own budget is given a placeholder it ignores.
+                let size = limit.unwrap_or(Limit::per_minute(1));
+                if let Decision::Limited { retry_after } = global.acquire(&key, size, now).await {
+                    return limited(&exchange, retry_after, limit.as_ref(), None);
+                }
+            }
+            inner.handle(exchange).await
         })
     }
 }

@@ -39,6 +39,7 @@ pub struct ServerBuilder {
     rate_limits: RateLimits,
     shared_rate_limiter: Option<Arc<dyn RateLimiter>>,
     log_arguments: bool,
+    readiness: Option<super::Readiness>,
     /// The log level the variables asked for, applied to the runtime at build.
     min_severity: Option<Option<Severity>>,
 }
@@ -75,6 +76,7 @@ impl ServerBuilder {
             rate_limits: RateLimits::default(),
             shared_rate_limiter: None,
             log_arguments: false,
+            readiness: None,
             min_severity: None,
             prompts: Vec::new(),
         }
@@ -332,6 +334,28 @@ impl ServerBuilder {
         self
     }
 
+    /// Serves `/ready` with `readiness`: each probe run (within its time limit) on every
+    /// GET, 200 when all answer and 503 naming the one that does not. Without it `/ready`
+    /// is not served; `/health` answers either way without touching any store.
+    ///
+    /// ```
+    /// use edgemcp::{Readiness, Server, runtime::Runtime, toolkit::Stores};
+    /// use edgemcp::{http::HttpRequest, storage::MemoryKv};
+    /// use std::sync::Arc;
+    ///
+    /// let stores = Stores { kv: Some(Arc::new(MemoryKv::new(Runtime::for_tests(0)))), ..Stores::default() };
+    /// let server = Server::builder("demo", "1.0.0")
+    ///     .readiness(Readiness::new().stores(&stores))
+    ///     .build(Runtime::for_tests(0))
+    ///     .unwrap();
+    /// let ready = futures_executor::block_on(server.handle_http(HttpRequest::new("GET", "/ready")));
+    /// assert_eq!(ready.status, 200);
+    /// ```
+    pub fn readiness(mut self, readiness: super::Readiness) -> Self {
+        self.readiness = Some(readiness);
+        self
+    }
+
     /// Checks the registrations and freezes them into a server running on `runtime`.
     ///
     /// # Errors
@@ -409,6 +433,7 @@ impl ServerBuilder {
                 prompt_list: Listing::new("prompts", &self.prompts, Prompt::descriptor),
                 info: self.info,
                 instructions: self.instructions,
+                readiness: self.readiness,
                 runtime,
                 http: self.http,
                 page_size: self.page_size,

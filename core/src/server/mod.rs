@@ -6,6 +6,7 @@ mod context;
 mod dispatch;
 mod input;
 mod listing;
+mod ready;
 mod report;
 mod resolve;
 mod session;
@@ -21,6 +22,7 @@ pub(crate) use context::Link;
 pub use context::RequestContext;
 pub(crate) use dispatch::{incoming_id, insufficient_scope, named_target};
 pub use dispatch::{Outcome, Reply};
+pub use ready::Readiness;
 pub use session::Session;
 
 use crate::http::HttpConfig;
@@ -87,6 +89,8 @@ pub(crate) struct ServerInner {
     pub(crate) auth: Option<crate::auth::Auth>,
     /// The middleware chain every message passes through.
     pub(crate) chain: crate::middleware::BoxHandler,
+    /// What `/ready` probes, when it is served.
+    pub(crate) readiness: Option<ready::Readiness>,
 }
 
 impl Server {
@@ -108,6 +112,13 @@ impl Server {
     /// The time limit of one message (see [`ServerBuilder::request_timeout`]).
     pub(crate) fn request_timeout(&self) -> Duration {
         self.inner.request_timeout
+    }
+
+    /// Runs the `/ready` probes: whether every store answered, and the report (`None`
+    /// when the server was built without [`ServerBuilder::readiness`]).
+    pub async fn check_readiness(&self) -> Option<(bool, Value)> {
+        let readiness = self.inner.readiness.as_ref()?;
+        Some(readiness.check(&self.inner.runtime).await)
     }
 
     /// The access control the server was built with, if any.

@@ -5,6 +5,7 @@
 //! |---|---|---|
 //! | [`SqlDatabase`](edgemcp::storage::SqlDatabase) | [`PgSql`] | the tables of the configured schemas (`public`) |
 //! | [`KvStore`](edgemcp::storage::KvStore) | [`PgKv`] | table `edgemcp.kv` |
+//! | [`RateLimiter`](edgemcp::middleware::RateLimiter) | [`PgRateLimiter`] | table `edgemcp.rate_limits` |
 //!
 //! [`open`] connects at start (retrying with backoff while the server is not up yet),
 //! creates the `edgemcp` schema, applies the migrations folder once per database (ledger
@@ -14,11 +15,13 @@
 mod error;
 mod kv;
 mod pool;
+mod rate_limit;
 mod sql;
 mod tls;
 mod values;
 
 pub use kv::PgKv;
+pub use rate_limit::PgRateLimiter;
 pub use sql::PgSql;
 pub use tls::RustlsConnect;
 
@@ -199,6 +202,8 @@ pub struct PgStores {
     pub sql: PgSql,
     /// The key-value store.
     pub kv: PgKv,
+    /// The rate-limit buckets every instance shares.
+    pub rate_limiter: PgRateLimiter,
     /// The migrations applied at this start, by name.
     pub applied: Vec<String>,
 }
@@ -259,7 +264,8 @@ pub fn open(
             settings.schemas.clone(),
             settings.statement_timeout,
         ),
-        kv: PgKv::new(pool, runtime),
+        kv: PgKv::new(pool.clone(), runtime),
+        rate_limiter: PgRateLimiter::new(pool),
         applied,
     })
 }
@@ -308,6 +314,10 @@ async fn prepare(
         .batch_execute(kv::SCHEMA)
         .await
         .map_err(|e| failed("Creating the edgemcp schema", e))?;
+    client
+        .batch_execute(rate_limit::TABLE)
+        .await
+        .map_err(|e| failed("Creating the rate-limit table", e))?;
     client
         .batch_execute(LEDGER)
         .await
