@@ -69,6 +69,7 @@ pub mod resource;
 pub mod runtime;
 mod server;
 pub mod storage;
+pub mod telemetry;
 pub mod tool;
 pub mod toolkit;
 mod util;

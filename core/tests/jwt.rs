@@ -64,7 +64,12 @@ mod scenarios {
     struct Client(Arc<Documents>);
 
     impl HttpClient for Client {
-        fn get<'a>(&'a self, url: &'a str, _: usize) -> BoxFuture<'a, edgemcp::Result<Fetched>> {
+        fn get<'a>(
+            &'a self,
+            url: &'a str,
+            _: &'a [(&'static str, String)],
+            _: usize,
+        ) -> BoxFuture<'a, edgemcp::Result<Fetched>> {
             self.0.fetches.fetch_add(1, Ordering::SeqCst);
             let found = self.0.by_url.lock().unwrap().get(url).cloned();
             if found.as_ref().is_some_and(|(status, _)| *status == 0) {

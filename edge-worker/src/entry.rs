@@ -1,6 +1,6 @@
 //! The Worker's own entry: the toolkits over the KV, D1 and R2 bindings (feature `entry`).
 
-use crate::{js, rate_limit, RATE_LIMIT_BINDING};
+use crate::{js, rate_limit, telemetry, RATE_LIMIT_BINDING};
 use edgemcp::toolkit::ToolkitConfig;
 use edgemcp::Server;
 use std::sync::Arc;
@@ -13,12 +13,15 @@ use wasm_bindgen::JsValue;
 pub async fn fetch(
     req: web_sys::Request,
     env: JsValue,
-    _ctx: JsValue,
+    ctx: JsValue,
 ) -> Result<web_sys::Response, JsValue> {
-    match crate::per_isolate(|| build_server(&env)) {
+    let response = match crate::per_isolate(|| build_server(&env)) {
         Ok(server) => crate::serve(&server, &req).await,
         Err(err) => crate::startup_failure(&err),
-    }
+    };
+    // After the response is made: the request's spans go out in `waitUntil`.
+    telemetry::export(&ctx);
+    response
 }
 
 /// Builds the server from the Worker's bindings and vars.
@@ -26,7 +29,10 @@ fn build_server(env: &JsValue) -> edgemcp::Result<Server> {
     // Secrets (`wrangler secret put`) and plain vars are both strings on `env`.
     let var = |name: &str| js::string(env, name);
     let config = ToolkitConfig::from_vars(var)?;
-    let runtime = edgemcp::runtime::web::runtime();
+    let mut runtime = edgemcp::runtime::web::runtime();
+    if let Some((spans, sampler)) = telemetry::configure(env)? {
+        runtime = runtime.with_spans(spans, sampler);
+    }
     let (stores, readiness) = crate::toolkit_stores(env, &runtime)?;
     let builder = Server::builder("edgemcp-worker", env!("CARGO_PKG_VERSION"))
         .instructions(

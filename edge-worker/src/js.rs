@@ -35,15 +35,23 @@ pub(crate) async fn call(
     name: &str,
     args: &[JsValue],
 ) -> Result<JsValue, String> {
-    let method = get(target, name)
-        .dyn_into::<Function>()
-        .map_err(|_| format!("the binding has no {name}() method"))?;
-    let list: js_sys::Array = args.iter().collect();
-    let result = method.apply(target, &list).map_err(|e| message(&e))?;
+    let result = call_sync(target, name, args)?;
     match result.dyn_into::<Promise>() {
         Ok(promise) => JsFuture::from(promise).await.map_err(|e| message(&e)),
         Err(value) => Ok(value),
     }
+}
+
+/// `target[name](...args)`, its result not awaited.
+///
+/// # Errors
+/// As [`call`].
+pub(crate) fn call_sync(target: &JsValue, name: &str, args: &[JsValue]) -> Result<JsValue, String> {
+    let method = get(target, name)
+        .dyn_into::<Function>()
+        .map_err(|_| format!("the binding has no {name}() method"))?;
+    let list: js_sys::Array = args.iter().collect();
+    method.apply(target, &list).map_err(|e| message(&e))
 }
 
 /// The message of a thrown value: an `Error`'s `message`, a string, or its JSON.

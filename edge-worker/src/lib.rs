@@ -27,6 +27,7 @@ mod convert;
 mod js;
 pub mod rate_limit;
 pub mod storage;
+pub mod telemetry;
 
 #[cfg(feature = "entry")]
 mod entry;

@@ -20,6 +20,7 @@ pub async fn run(server: Server) -> Result<(), lambda_http::Error> {
         async move {
             let response = handle(&server, req).await;
             // Lambda may freeze the process as soon as the response is out.
+            crate::telemetry::flush(std::time::Duration::from_secs(2)).await;
             let _ = tokio::task::spawn_blocking(crate::log::flush).await;
             response
         }

@@ -6,6 +6,7 @@
 //! - [`lambda`]: the same router under AWS Lambda, through `lambda_http`.
 //! - [`tester`]: `edgemcp test`, scenario tests against any MCP server, on the MCP client
 //!   of [`edgemcp::client`] over the transports in [`client`].
+//! - [`telemetry`]: the core's spans exported over OTLP/HTTP from a thread of their own.
 //! - [`storage`]: SQLite for SQL and KV, a directory (or an S3-compatible bucket) for
 //!   blobs, under one data folder;
 //!   the D1 migrations in `migrations/` are applied at start.
@@ -22,6 +23,7 @@ pub mod runtime;
 pub mod serve;
 pub mod stdio;
 pub mod storage;
+pub mod telemetry;
 pub mod tester;
 
 use config::{BlobBackend, NativeConfig};
@@ -55,10 +57,14 @@ pub fn build_server(config: &NativeConfig) -> Result<Server> {
         None => true,
     };
     metrics::set_enabled(measured);
-    let runtime = match runtime::runtime()? {
+    let mut runtime = match runtime::runtime()? {
         runtime if measured => runtime.with_metrics(metrics::ProcessMetrics),
         runtime => runtime,
     };
+    if let Some(otlp) = edgemcp::telemetry::OtlpSettings::from_vars(|name| config.var(name))? {
+        let sampler = otlp.sampler.clone();
+        runtime = runtime.with_spans(telemetry::start(otlp)?, sampler);
+    }
     let OpenedStores {
         sql,
         kv,

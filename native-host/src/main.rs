@@ -4,7 +4,7 @@
 //! Run `edgemcp --help` for the flags.
 
 use edgemcp_native::config::{Command, NativeConfig, USAGE};
-use edgemcp_native::{build_server, log, serve, stdio};
+use edgemcp_native::{build_server, log, serve, stdio, telemetry};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -47,6 +47,8 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     };
+    // The spans of the last requests, then the last log lines.
+    runtime.block_on(telemetry::flush(std::time::Duration::from_secs(5)));
     log::flush();
     code
 }

@@ -7,6 +7,7 @@ use crate::jsonrpc::{self, ErrorObject, Incoming, Message, Request, Response, IN
 use crate::middleware::TraceContext;
 use crate::protocol::{methods, ProtocolVersion, META_LOG_LEVEL};
 use crate::server::{Outcome, Reply};
+use crate::telemetry::{in_span, OpenSpan, Parent, SpanKind};
 use crate::tool::{is_token_char, Tool};
 use crate::Server;
 use serde_json::{json, Value};
@@ -83,8 +84,30 @@ impl Server {
                 let trace =
                     TraceContext::from_headers(|name| req.header_value(name), self.runtime())
                         .with_client_address(req.remote_addr.clone());
+                let mut span = OpenSpan::of_trace(
+                    self.runtime(),
+                    &trace,
+                    format!("POST {}", config.endpoint),
+                    SpanKind::Server,
+                );
+                if let Some(span) = &mut span {
+                    span.set("http.request.method", "POST");
+                    span.set("url.path", config.endpoint.clone());
+                    if let Some(address) = &req.remote_addr {
+                        span.set("client.address", address.clone());
+                    }
+                }
+                let trace = trace.with_transport_span(span.is_some());
                 let request_id = trace.request_id().to_owned();
-                let mut response = self.post(req, Arc::new(trace)).await;
+                let parent = Parent::of_trace(&trace);
+                let mut response = in_span(parent, Box::pin(self.post(req, Arc::new(trace)))).await;
+                if let Some(mut span) = span {
+                    span.set("http.response.status_code", i64::from(response.status));
+                    if response.status >= 500 {
+                        span.fail(format!("HTTP {}", response.status));
+                    }
+                    span.end();
+                }
                 response.headers.push(("x-request-id", request_id));
                 response
             }

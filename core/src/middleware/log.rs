@@ -5,6 +5,7 @@ use super::{BoxHandler, Exchange, Handler, Layer};
 use crate::redact::mask_secrets;
 use crate::runtime::{BoxFuture, Severity};
 use crate::server::Reply;
+use crate::telemetry::{in_span, OpenSpan, Parent};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -43,15 +44,24 @@ impl Handler for RequestLogHandler {
         let in_flight = super::measure::InFlight::start(&exchange);
         #[cfg(not(feature = "metrics"))]
         let in_flight: Option<()> = None;
-        if !runtime.logs(Severity::Error) && in_flight.is_none() {
-            return self.inner.handle(exchange);
+        let span = message_span(&exchange);
+        // What the message runs under: its own span, else the server's span of the
+        // request, so the calls it makes carry `traceparent` either way.
+        let parent = span
+            .as_ref()
+            .map_or_else(|| Parent::of_trace(&exchange.trace), OpenSpan::parent);
+        if !runtime.logs(Severity::Error) && in_flight.is_none() && span.is_none() {
+            return in_span(parent, self.inner.handle(exchange));
         }
         let started = runtime.monotonic_micros();
+        let span_id = span
+            .as_ref()
+            .map_or(exchange.trace.span_id(), OpenSpan::span_id);
         let mut fields = vec![
             ("ts_ms", json!(runtime.now_unix_ms())),
             ("request_id", json!(exchange.trace.request_id())),
             ("trace_id", json!(exchange.trace.trace_id())),
-            ("span_id", json!(exchange.trace.span_id())),
+            ("span_id", json!(span_id)),
             ("method", json!(exchange.method())),
             (
                 "protocol_version",
@@ -73,7 +83,7 @@ impl Handler for RequestLogHandler {
             }
         }
         let cancel = exchange.cancellation().clone();
-        let replied = self.inner.handle(exchange);
+        let replied = in_span(parent, self.inner.handle(exchange));
         Box::pin(async move {
             let reply = replied.await;
             let elapsed = runtime.monotonic_micros().saturating_sub(started);
@@ -111,6 +121,9 @@ impl Handler for RequestLogHandler {
                     }
                 }
             };
+            if let Some(span) = span {
+                end_message_span(span, &fields);
+            }
             #[cfg(feature = "metrics")]
             if let Some(in_flight) = in_flight {
                 in_flight.finish(&fields);
@@ -121,6 +134,48 @@ impl Handler for RequestLogHandler {
             reply
         })
     }
+}
+
+/// The span of `exchange`'s message, when its trace is recorded: named `method target`
+/// with the MCP semantic conventions' attributes.
+fn message_span(exchange: &Exchange) -> Option<OpenSpan> {
+    let method = exchange.method();
+    let target = exchange.target();
+    let name = match target {
+        Some(target) => format!("{method} {target}"),
+        None => method.to_owned(),
+    };
+    let mut span = OpenSpan::of_message(exchange.runtime(), &exchange.trace, name)?;
+    span.set("mcp.method.name", method.to_owned());
+    span.set("mcp.protocol.version", exchange.protocol_version().as_str());
+    span.set("edgemcp.request_id", exchange.trace.request_id().to_owned());
+    if let Some(id) = exchange.id() {
+        span.set("jsonrpc.request.id", id.to_string());
+    }
+    if let Some(target) = target {
+        let key = match method {
+            crate::protocol::methods::TOOLS_CALL => "gen_ai.tool.name",
+            crate::protocol::methods::PROMPTS_GET => "gen_ai.prompt.name",
+            _ => "mcp.resource.uri",
+        };
+        span.set(key, target.to_owned());
+    }
+    Some(span)
+}
+
+/// Ends a message's span with the outcome its log event records.
+fn end_message_span(mut span: OpenSpan, fields: &[(&str, Value)]) {
+    let field = |name: &str| fields.iter().find(|(key, _)| *key == name).map(|(_, v)| v);
+    if let Some(code) = field("code").and_then(Value::as_i64) {
+        span.set("rpc.jsonrpc.error_code", code);
+        span.fail(format!("JSON-RPC error {code}"));
+    }
+    match field("outcome").and_then(Value::as_str) {
+        Some("tool_error") => span.set("error.type", "tool_error"),
+        Some("cancelled") => span.fail("cancelled"),
+        _ => {}
+    }
+    span.end();
 }
 
 /// `value`, or its first bytes as a string when its JSON is longer than the cap.

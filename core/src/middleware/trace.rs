@@ -37,6 +37,9 @@ pub struct TraceContext {
     tracestate: Option<String>,
     request_id: String,
     client_address: Option<String>,
+    /// Whether the transport records a span of its own (`POST /mcp`) with this span id,
+    /// so each message's span is its child.
+    transport_span: bool,
 }
 
 impl TraceContext {
@@ -50,10 +53,12 @@ impl TraceContext {
         let incoming = header("traceparent")
             .and_then(parse_traceparent)
             .or_else(|| header("x-cloud-trace-context").and_then(parse_cloud_trace));
-        let (trace_id, parent_span_id, sampled) = match incoming {
-            Some((trace, parent, sampled)) => (trace, Some(parent), sampled),
-            None => (crate::util::random_hex(runtime, 16), None, true),
+        let (trace_id, parent_span_id, parent_sampled) = match incoming {
+            Some((trace, parent, sampled)) => (trace, Some(parent), Some(sampled)),
+            None => (crate::util::random_hex(runtime, 16), None, None),
         };
+        // The runtime's sampler decides (by default: the caller's flag, else recorded).
+        let sampled = runtime.sampler().samples(parent_sampled, &trace_id);
         let tracestate = parent_span_id
             .as_ref()
             .and_then(|_| header("tracestate"))
@@ -72,6 +77,7 @@ impl TraceContext {
             tracestate,
             request_id,
             client_address: None,
+            transport_span: false,
         }
     }
 
@@ -80,6 +86,18 @@ impl TraceContext {
     pub fn with_client_address(mut self, address: Option<String>) -> Self {
         self.client_address = address;
         self
+    }
+
+    /// The same context, noting that the transport records a span with this context's
+    /// span id for the request, under which each message's span goes.
+    pub(crate) fn with_transport_span(mut self, recorded: bool) -> Self {
+        self.transport_span = recorded;
+        self
+    }
+
+    /// Whether the transport records its own span for the request.
+    pub(crate) fn has_transport_span(&self) -> bool {
+        self.transport_span
     }
 
     /// The address the request came from, when the transport knows it.
@@ -102,7 +120,8 @@ impl TraceContext {
         self.parent_span_id.as_deref()
     }
 
-    /// Whether the caller asked for the trace to be recorded (new traces are).
+    /// Whether the trace is recorded: the runtime's [`Sampler`](crate::telemetry::Sampler)
+    /// decides, by default keeping the caller's flag (new traces are recorded).
     pub fn sampled(&self) -> bool {
         self.sampled
     }

@@ -15,11 +15,20 @@ pub struct Fetched {
 /// The core fetches little by itself: an issuer's discovery document and signing keys
 /// (JWKS) when bearer tokens are JWTs. It decides which URLs are acceptable before it
 /// asks; a client only fetches.
+///
+/// The core calls it through [`Runtime::http_get`](super::Runtime::http_get), which adds
+/// the trace context headers.
 pub trait HttpClient: MaybeSend + MaybeSync {
-    /// GETs `url`, following redirects as the host does.
+    /// GETs `url` with the extra request `headers` (`traceparent`, `tracestate`),
+    /// following redirects as the host does.
     ///
     /// # Errors
     /// An [`ErrorKind::Upstream`](crate::ErrorKind::Upstream) error when the request
     /// fails or the body is longer than `max_bytes`.
-    fn get<'a>(&'a self, url: &'a str, max_bytes: usize) -> BoxFuture<'a, crate::Result<Fetched>>;
+    fn get<'a>(
+        &'a self,
+        url: &'a str,
+        headers: &'a [(&'static str, String)],
+        max_bytes: usize,
+    ) -> BoxFuture<'a, crate::Result<Fetched>>;
 }

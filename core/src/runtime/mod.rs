@@ -72,6 +72,8 @@ pub struct Runtime {
     min_severity: Option<Severity>,
     #[cfg(feature = "metrics")]
     metrics: Option<Arc<dyn Metrics>>,
+    spans: Option<Arc<dyn crate::telemetry::SpanSink>>,
+    sampler: Arc<crate::telemetry::Sampler>,
 }
 
 impl Runtime {
@@ -91,7 +93,79 @@ impl Runtime {
             min_severity: Some(Severity::Info),
             #[cfg(feature = "metrics")]
             metrics: None,
+            spans: None,
+            sampler: Arc::default(),
         }
+    }
+
+    /// Adds the host's span exporter: spans of the traces `sampler` picks are recorded
+    /// (see [`telemetry`](crate::telemetry)). Without one no span is recorded, and
+    /// `traceparent` is still passed on.
+    pub fn with_spans(
+        mut self,
+        sink: impl crate::telemetry::SpanSink + 'static,
+        sampler: crate::telemetry::Sampler,
+    ) -> Self {
+        self.spans = Some(Arc::new(sink));
+        self.sampler = Arc::new(sampler);
+        self
+    }
+
+    /// The span exporter, if the host gave one.
+    pub fn spans(&self) -> Option<&dyn crate::telemetry::SpanSink> {
+        self.spans.as_deref()
+    }
+
+    /// Which traces are recorded.
+    pub fn sampler(&self) -> &crate::telemetry::Sampler {
+        &self.sampler
+    }
+
+    /// GETs `url` with the host's client, as part of the current trace: the request
+    /// carries `traceparent` (and the caller's `tracestate`), and when spans are recorded
+    /// it is a client span of its own. For tool code as for the core's own fetches.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Upstream`](crate::ErrorKind::Upstream) when the host has no HTTP
+    /// client or the request fails, or the body is longer than `max_bytes`.
+    pub async fn http_get(&self, url: &str, max_bytes: usize) -> crate::Result<Fetched> {
+        use crate::telemetry::{OpenSpan, SpanKind};
+        let client = self.http_client.clone().ok_or_else(|| {
+            crate::Error::new(
+                crate::ErrorKind::Upstream,
+                "this host has no HTTP client for the server's outgoing requests",
+            )
+        })?;
+        let mut span = OpenSpan::under_current(self, "GET", SpanKind::Client);
+        let parent = span
+            .as_ref()
+            .map(OpenSpan::parent)
+            .or_else(crate::telemetry::current);
+        let mut headers = Vec::new();
+        if let Some(parent) = &parent {
+            headers.push(("traceparent", parent.traceparent()));
+            if let Some(state) = parent.tracestate() {
+                headers.push(("tracestate", state.to_owned()));
+            }
+        }
+        if let Some(span) = &mut span {
+            span.set("http.request.method", "GET");
+            span.set("url.full", url.split('?').next().unwrap_or(url));
+        }
+        let fetched = client.get(url, &headers, max_bytes).await;
+        if let Some(mut span) = span {
+            match &fetched {
+                Ok(answer) => {
+                    span.set("http.response.status_code", i64::from(answer.status));
+                    if answer.status >= 400 {
+                        span.fail(format!("HTTP {}", answer.status));
+                    }
+                }
+                Err(err) => span.fail(err.message()),
+            }
+            span.end();
+        }
+        fetched
     }
 
     /// Adds the host's HTTP client, with which JWT verification fetches signing keys.

@@ -13,6 +13,7 @@ use crate::jsonrpc::{
 use crate::middleware::{Exchange, TraceContext};
 use crate::prompt::{Prompt, PromptArgs, PromptMessage, PromptReply, MAX_COMPLETIONS};
 use crate::protocol::{methods, LogLevel, ProtocolVersion, META_LOG_LEVEL, META_SERVER_INFO};
+use crate::telemetry::{in_span, OpenSpan, SpanKind};
 use crate::tool::validate::validate;
 use crate::tool::ToolResult;
 use crate::{Error, ErrorKind};
@@ -610,8 +611,28 @@ impl Server {
         let version = cx.protocol_version();
         let caller = cx.admitted();
         let runtime = cx.runtime().clone();
+        let mut span =
+            OpenSpan::under_current(&runtime, format!("execute_tool {name}"), SpanKind::Internal);
         let call = tool.handler.call(args, cx);
-        let mut result = match runtime.within(limit, call).await {
+        let within = runtime.within(limit, call);
+        let outcome = match &mut span {
+            Some(span) => {
+                span.set("gen_ai.operation.name", "execute_tool");
+                span.set("gen_ai.tool.name", name.clone());
+                in_span(span.parent(), Box::pin(within)).await
+            }
+            None => within.await,
+        };
+        if let Some(mut span) = span {
+            match &outcome {
+                Some(Ok(result)) if result.is_error => span.set("error.type", "tool_error"),
+                Some(Ok(_)) => {}
+                Some(Err(err)) => span.fail(err.kind().to_string()),
+                None => span.fail("timed out"),
+            }
+            span.end();
+        }
+        let mut result = match outcome {
             Some(Ok(result)) => result,
             Some(Err(err)) => {
                 let during = During {

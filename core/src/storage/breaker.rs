@@ -7,6 +7,7 @@ use super::{
     SqlValue, TableInfo,
 };
 use crate::runtime::{BoxFuture, Runtime, Severity};
+use crate::telemetry::{OpenSpan, SpanKind};
 use crate::{Error, ErrorKind, Result};
 use serde_json::json;
 use std::future::Future;
@@ -178,7 +179,24 @@ impl CircuitBreaker {
     /// # Errors
     /// `call`'s error, or [`ErrorKind::Unavailable`] while the breaker is open.
     pub async fn call<T>(&self, call: impl Future<Output = Result<T>>) -> Result<T> {
-        let trial = self.admit()?;
+        self.call_as(None, call).await
+    }
+
+    /// [`call`](Self::call), recorded as the client span `<store> <operation>` when the
+    /// running code's trace is recorded.
+    pub(crate) async fn call_as<T>(
+        &self,
+        operation: Option<&'static str>,
+        call: impl Future<Output = Result<T>>,
+    ) -> Result<T> {
+        let span = operation.and_then(|operation| self.span(operation));
+        let trial = match self.admit() {
+            Ok(trial) => trial,
+            Err(refused) => {
+                end_span(span, Some(&refused));
+                return Err(refused);
+            }
+        };
         // A trial dropped before it finished (its request was cancelled) must not leave the
         // breaker half-open for good.
         let mut guard = TrialGuard {
@@ -188,7 +206,21 @@ impl CircuitBreaker {
         let result = call.await;
         guard.armed = false;
         self.record(trial, result.as_ref().err());
+        end_span(span, result.as_ref().err());
         result
+    }
+
+    /// The span of a call of `operation` on this store, when the running code's trace
+    /// is recorded.
+    fn span(&self, operation: &'static str) -> Option<OpenSpan> {
+        let mut span = OpenSpan::under_current(
+            &self.runtime,
+            format!("{} {operation}", self.store),
+            SpanKind::Client,
+        )?;
+        span.set("edgemcp.store", self.store);
+        span.set("db.operation.name", operation);
+        Some(span)
     }
 
     /// Counts the outcome of a call [`admit`](Self::admit) let through.
@@ -322,9 +354,24 @@ impl<S: ?Sized> Guarded<S> {
         Guarded { inner, breaker }
     }
 
-    fn guarded<'a, T: 'a>(&'a self, call: BoxFuture<'a, Result<T>>) -> BoxFuture<'a, Result<T>> {
-        Box::pin(self.breaker.call(call))
+    /// `call` through the breaker, recorded as the client span `<store> <operation>`
+    /// when the running code's trace is recorded.
+    fn guarded<'a, T: 'a>(
+        &'a self,
+        operation: &'static str,
+        call: BoxFuture<'a, Result<T>>,
+    ) -> BoxFuture<'a, Result<T>> {
+        Box::pin(self.breaker.call_as(Some(operation), call))
     }
+}
+
+/// Ends a storage call's span, if it has one, failed with the error's kind if any.
+fn end_span(span: Option<OpenSpan>, error: Option<&Error>) {
+    let Some(mut span) = span else { return };
+    if let Some(error) = error {
+        span.fail(error.kind().to_string());
+    }
+    span.end();
 }
 
 impl<S: KvStore + ?Sized> KvStore for Guarded<S> {
@@ -332,7 +379,7 @@ impl<S: KvStore + ?Sized> KvStore for Guarded<S> {
         self.inner.capability()
     }
     fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<KvEntry>>> {
-        self.guarded(self.inner.get(key))
+        self.guarded("get", self.inner.get(key))
     }
     fn put<'a>(
         &'a self,
@@ -340,10 +387,10 @@ impl<S: KvStore + ?Sized> KvStore for Guarded<S> {
         value: Vec<u8>,
         options: KvPut,
     ) -> BoxFuture<'a, Result<()>> {
-        self.guarded(self.inner.put(key, value, options))
+        self.guarded("put", self.inner.put(key, value, options))
     }
     fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<()>> {
-        self.guarded(self.inner.delete(key))
+        self.guarded("delete", self.inner.delete(key))
     }
     fn list<'a>(
         &'a self,
@@ -351,7 +398,7 @@ impl<S: KvStore + ?Sized> KvStore for Guarded<S> {
         cursor: Option<&'a str>,
         limit: usize,
     ) -> BoxFuture<'a, Result<KvList>> {
-        self.guarded(self.inner.list(prefix, cursor, limit))
+        self.guarded("list", self.inner.list(prefix, cursor, limit))
     }
 }
 
@@ -365,20 +412,20 @@ impl<S: SqlDatabase + ?Sized> SqlDatabase for Guarded<S> {
         params: &'a [SqlValue],
         limits: SqlLimits,
     ) -> BoxFuture<'a, Result<SqlRows>> {
-        self.guarded(self.inner.query(sql, params, limits))
+        self.guarded("query", self.inner.query(sql, params, limits))
     }
     fn execute<'a>(
         &'a self,
         sql: &'a str,
         params: &'a [SqlValue],
     ) -> BoxFuture<'a, Result<SqlExecution>> {
-        self.guarded(self.inner.execute(sql, params))
+        self.guarded("execute", self.inner.execute(sql, params))
     }
     fn tables(&self) -> BoxFuture<'_, Result<Vec<TableInfo>>> {
-        self.guarded(self.inner.tables())
+        self.guarded("tables", self.inner.tables())
     }
     fn columns<'a>(&'a self, table: &'a str) -> BoxFuture<'a, Result<Vec<ColumnInfo>>> {
-        self.guarded(self.inner.columns(table))
+        self.guarded("columns", self.inner.columns(table))
     }
 }
 
@@ -387,10 +434,10 @@ impl<S: BlobStore + ?Sized> BlobStore for Guarded<S> {
         self.inner.capability()
     }
     fn head<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<BlobMeta>>> {
-        self.guarded(self.inner.head(key))
+        self.guarded("head", self.inner.head(key))
     }
     fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<BlobObject>>> {
-        self.guarded(self.inner.get(key))
+        self.guarded("get", self.inner.get(key))
     }
     fn put<'a>(
         &'a self,
@@ -398,10 +445,10 @@ impl<S: BlobStore + ?Sized> BlobStore for Guarded<S> {
         content: Vec<u8>,
         options: BlobPut,
     ) -> BoxFuture<'a, Result<BlobMeta>> {
-        self.guarded(self.inner.put(key, content, options))
+        self.guarded("put", self.inner.put(key, content, options))
     }
     fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<()>> {
-        self.guarded(self.inner.delete(key))
+        self.guarded("delete", self.inner.delete(key))
     }
     fn list<'a>(
         &'a self,
@@ -409,6 +456,6 @@ impl<S: BlobStore + ?Sized> BlobStore for Guarded<S> {
         cursor: Option<&'a str>,
         limit: usize,
     ) -> BoxFuture<'a, Result<BlobList>> {
-        self.guarded(self.inner.list(prefix, cursor, limit))
+        self.guarded("list", self.inner.list(prefix, cursor, limit))
     }
 }

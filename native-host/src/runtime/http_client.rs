@@ -30,13 +30,18 @@ impl HttpClient for ReqwestClient {
     fn get<'a>(
         &'a self,
         url: &'a str,
+        headers: &'a [(&'static str, String)],
         max_bytes: usize,
     ) -> BoxFuture<'a, edgemcp::Result<Fetched>> {
         Box::pin(async move {
             let failed = |e: reqwest::Error| {
                 Error::new(ErrorKind::Upstream, format!("GET {url} failed: {e}"))
             };
-            let response = self.0.get(url).send().await.map_err(failed)?;
+            let mut request = self.0.get(url);
+            for (name, value) in headers {
+                request = request.header(*name, value.as_str());
+            }
+            let response = request.send().await.map_err(failed)?;
             let status = response.status().as_u16();
             let body = read_capped(response, max_bytes).await.map_err(failed)?;
             let body = body.ok_or_else(|| {

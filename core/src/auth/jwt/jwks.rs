@@ -4,7 +4,7 @@
 
 use crate::auth::TokenRejected;
 use crate::base64::{self, Form};
-use crate::runtime::{HttpClient, PublicKey, Runtime, Severity, SignatureAlgorithm};
+use crate::runtime::{PublicKey, Runtime, Severity, SignatureAlgorithm};
 use crate::storage::CircuitBreaker;
 use crate::{Error, ErrorKind};
 use futures_util::future::{select, Either};
@@ -24,7 +24,7 @@ pub(super) struct KeySource {
     issuer: String,
     /// The configured JWKS URL; without one, the issuer's discovery document names it.
     jwks_url: Option<String>,
-    http: Arc<dyn HttpClient>,
+    /// Fetches with its HTTP client, carrying the request's trace context.
     runtime: Runtime,
     max_age_ms: u64,
     min_refresh_ms: u64,
@@ -64,7 +64,6 @@ impl KeySource {
     pub(super) fn new(
         issuer: String,
         jwks_url: Option<String>,
-        http: Arc<dyn HttpClient>,
         runtime: Runtime,
         max_age: Duration,
         min_refresh: Duration,
@@ -73,7 +72,6 @@ impl KeySource {
         KeySource {
             issuer,
             jwks_url,
-            http,
             runtime,
             max_age_ms: duration_ms(max_age),
             min_refresh_ms: duration_ms(min_refresh),
@@ -213,7 +211,7 @@ impl KeySource {
     }
 
     async fn get_json(&self, url: &str) -> crate::Result<Value> {
-        let request = self.http.get(url, MAX_DOCUMENT_BYTES);
+        let request = Box::pin(self.runtime.http_get(url, MAX_DOCUMENT_BYTES));
         let fetched = match select(request, self.runtime.sleep(FETCH_TIMEOUT)).await {
             Either::Left((result, _)) => result.map_err(|err| issuer_unreachable(err.message()))?,
             Either::Right(_) => {

@@ -160,7 +160,7 @@ impl JwtVerifier {
     /// lacks either, the issuer does not fit the preset, the JWKS URL is not HTTPS (or
     /// loopback), or Cognito has no client id.
     pub fn new(config: JwtConfig, runtime: &Runtime) -> Result<Self> {
-        let (Some(http), Some(signatures)) = (runtime.http_client(), runtime.signature_verifier())
+        let (Some(_), Some(signatures)) = (runtime.http_client(), runtime.signature_verifier())
         else {
             return Err(Error::config(
                 "JWT verification needs a host that can fetch keys and check signatures; \
@@ -187,7 +187,6 @@ impl JwtVerifier {
         let keys = KeySource::new(
             issuer.clone(),
             config.jwks_url,
-            http,
             runtime.clone(),
             config.jwks_max_age,
             config.jwks_min_refresh,

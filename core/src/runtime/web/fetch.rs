@@ -10,11 +10,25 @@ use wasm_bindgen::JsValue;
 pub(super) struct GlobalFetch;
 
 impl HttpClient for GlobalFetch {
-    fn get<'a>(&'a self, url: &'a str, max_bytes: usize) -> BoxFuture<'a, crate::Result<Fetched>> {
+    fn get<'a>(
+        &'a self,
+        url: &'a str,
+        headers: &'a [(&'static str, String)],
+        max_bytes: usize,
+    ) -> BoxFuture<'a, crate::Result<Fetched>> {
         Box::pin(async move {
             let failed =
                 |why: String| Error::new(ErrorKind::Upstream, format!("GET {url} failed: {why}"));
-            let init = object(&[("redirect", &JsValue::from_str("manual"))]);
+            let header_values: Vec<(&str, JsValue)> = headers
+                .iter()
+                .map(|(name, value)| (*name, JsValue::from_str(value)))
+                .collect();
+            let header_refs: Vec<(&str, &JsValue)> =
+                header_values.iter().map(|(n, v)| (*n, v)).collect();
+            let init = object(&[
+                ("redirect", &JsValue::from_str("manual")),
+                ("headers", &object(&header_refs)),
+            ]);
             let response = call_async(
                 &js_sys::global(),
                 "fetch",
