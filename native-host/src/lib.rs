@@ -3,7 +3,8 @@
 //! - [`serve`]: Streamable HTTP on `HOST:PORT` (`/mcp`, `/health`), draining in-flight
 //!   requests on SIGTERM or SIGINT.
 //! - [`stdio`]: newline-delimited JSON-RPC on stdin and stdout, logs on stderr.
-//! - [`lambda`]: the same router under AWS Lambda, through `lambda_http`.
+//! - [`lambda`]: the same router under AWS Lambda, through `lambda_http`; metrics as
+//!   CloudWatch EMF lines ([`emf`]).
 //! - [`tester`]: `edgemcp test`, scenario tests against any MCP server, on the MCP client
 //!   of [`edgemcp::client`] over the transports in [`client`].
 //! - [`telemetry`]: the core's spans exported over OTLP/HTTP from a thread of their own.
@@ -15,6 +16,7 @@
 
 pub mod client;
 pub mod config;
+pub mod emf;
 mod error_text;
 pub mod lambda;
 pub mod log;
@@ -57,6 +59,18 @@ pub fn build_server(config: &NativeConfig) -> Result<Server> {
         None => true,
     };
     metrics::set_enabled(measured);
+    // Under Lambda, the measurements also go out as CloudWatch EMF lines.
+    let emf = match config.var("EDGEMCP_METRICS_EMF") {
+        Some(flag) => edgemcp::toolkit::parse_flag("EDGEMCP_METRICS_EMF", &flag)?,
+        None => config.command == config::Command::Lambda,
+    };
+    if measured && emf {
+        emf::enable(
+            &config
+                .var("EDGEMCP_METRICS_NAMESPACE")
+                .unwrap_or_else(|| "edgemcp".to_owned()),
+        );
+    }
     let mut runtime = match runtime::runtime()? {
         runtime if measured => runtime.with_metrics(metrics::ProcessMetrics),
         runtime => runtime,

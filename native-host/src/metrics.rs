@@ -101,6 +101,7 @@ impl Registry {
         micros: u64,
     ) {
         let outcome = if ok { "ok" } else { "error" };
+        crate::emf::storage_call(backend, operation, outcome, micros);
         self.series()
             .storage
             .entry((backend, operation, outcome))
@@ -193,6 +194,7 @@ impl Metrics for ProcessMetrics {
     }
 
     fn message_finished(&self, measure: &MessageMeasure<'_>) {
+        crate::emf::message(measure);
         let registry = registry();
         registry.in_flight.fetch_sub(1, Ordering::Relaxed);
         let mut series = registry.series();

@@ -10,11 +10,12 @@ const PARENT_SPAN = "00f067aa0ba902b7";
 export const keySubject = (key) => `api-key:${createHash("sha256").update(key).digest("hex").slice(0, 8)}`;
 
 /**
- * The request-log events in `output`: one JSON object per line, other lines skipped.
+ * The log events whose `message` is `message` (by default the request log's) in
+ * `output`: one JSON object per line, other lines skipped.
  * `wrangler dev` decorates `console.warn` and `console.error` lines (a coloured
  * `[WARNING]` prefix), so each line is read from its first `{` to its last `}`.
  */
-export function logEvents(output) {
+export function logEvents(output, message = "mcp message") {
   return output
     .split("\n")
     // eslint-disable-next-line no-control-regex
@@ -28,7 +29,7 @@ export function logEvents(output) {
         return [];
       }
     })
-    .filter((event) => event.message === "mcp message");
+    .filter((event) => event.message === message);
 }
 
 /** Fields every event has, whatever its message. */

@@ -587,6 +587,30 @@ describe("edgemcp serve /metrics", () => {
   });
 });
 
+/**
+ * Checks one CloudWatch Embedded Metric Format document against the format's rules: a
+ * millisecond timestamp, one namespace, dimension sets naming root members with string
+ * values, metrics naming root members with number values and a CloudWatch unit.
+ */
+function assertEmf(line) {
+  const units = new Set(["Seconds", "Microseconds", "Milliseconds", "Bytes", "Kilobytes", "Megabytes", "Count", "Percent", "None"]);
+  const { _aws: meta } = line;
+  assert.ok(Number.isInteger(meta.Timestamp) && meta.Timestamp > 1.6e12, JSON.stringify(meta));
+  assert.equal(meta.CloudWatchMetrics.length, 1);
+  const [directive] = meta.CloudWatchMetrics;
+  assert.equal(directive.Namespace, "edgemcp");
+  assert.ok(directive.Dimensions.length >= 1);
+  for (const set of directive.Dimensions) {
+    assert.ok(set.length >= 1 && set.length <= 30);
+    for (const name of set) assert.equal(typeof line[name], "string", `dimension ${name} in ${JSON.stringify(line)}`);
+  }
+  assert.ok(directive.Metrics.length >= 1 && directive.Metrics.length <= 100);
+  for (const { Name, Unit } of directive.Metrics) {
+    assert.equal(typeof line[Name], "number", `metric ${Name} in ${JSON.stringify(line)}`);
+    assert.ok(units.has(Unit), Unit);
+  }
+}
+
 describe("edgemcp under AWS Lambda (a loopback Lambda Runtime API)", () => {
   const data = mkdtempSync(join(tmpdir(), "edgemcp-lambda-"));
   const key = "lambda-log-key";
@@ -681,6 +705,17 @@ describe("edgemcp under AWS Lambda (a loopback Lambda Runtime API)", () => {
       ]);
       assert.equal(events[1].target, "kv_get");
       assert.equal(events[1].subject, keySubject(key));
+      // Metrics as CloudWatch EMF lines: one per message, one per storage call.
+      const emf = logEvents(stdout, "metrics");
+      for (const line of emf) assertEmf(line);
+      const measured = emf.filter((e) => "messages" in e);
+      assert.deepEqual(measured.map((e) => [e.method, e.tool ?? null, e.outcome, e.messages, e.errors]), [
+        ["tools/list", null, "ok", 1, 0],
+        ["tools/call", "kv_get", "ok", 1, 0],
+      ]);
+      assert.deepEqual(measured[1]._aws.CloudWatchMetrics[0].Dimensions, [["method", "outcome"], ["method", "tool", "outcome"]]);
+      const storage = emf.filter((e) => "storage_call_duration" in e);
+      assert.ok(storage.some((e) => e.backend === "sqlite" && e.operation === "kv_get" && e.outcome === "ok"), JSON.stringify(storage));
       assert.ok(!stdout.includes(key), "the key appears nowhere in the output");
     } finally {
       child.kill("SIGKILL");
