@@ -259,6 +259,18 @@ async fn the_sql_toolkit_on_postgres_reads_and_refuses() {
             text_of(&result)
         );
     }
+    // NUL cannot be in PostgreSQL text: refused as the caller's mistake, not reported
+    // as an unreachable server.
+    for arguments in [
+        json!({"query": "SELECT 'a\u{0}b' AS t"}),
+        json!({"query": "SELECT ?1 AS t", "params": ["a\u{0}b"]}),
+    ] {
+        let result = call_tool(&server, "sql_query", arguments).await;
+        assert!(
+            text_of(&result).contains("cannot hold a NUL character"),
+            "{result}"
+        );
+    }
     assert_eq!(
         fingerprint(&observer).await,
         before,

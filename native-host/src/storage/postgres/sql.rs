@@ -95,6 +95,7 @@ impl SqlDatabase for PgSql {
         limits: SqlLimits,
     ) -> BoxFuture<'a, Result<SqlRows>> {
         Box::pin(async move {
+            refuse_nul(sql, params)?;
             let sql = with_dollar_parameters(sql);
             let lease = self.begin("BEGIN READ ONLY").await?;
             let outcome = read_rows(lease.client()?, &sql, params, limits).await;
@@ -108,6 +109,7 @@ impl SqlDatabase for PgSql {
         params: &'a [SqlValue],
     ) -> BoxFuture<'a, Result<SqlExecution>> {
         Box::pin(async move {
+            refuse_nul(sql, params)?;
             let sql = with_dollar_parameters(sql);
             let lease = self.begin("BEGIN").await?;
             let outcome = write(lease.client()?, &sql, params).await;
@@ -267,3 +269,19 @@ const DESCRIBE_TABLE: &str = "SELECT c.column_name::text, \
          AND t.table_name = c.table_name AND k.column_name = c.column_name), 0) \
      FROM information_schema.columns c WHERE c.table_schema = $1 AND c.table_name = $2 \
      ORDER BY c.ordinal_position";
+
+/// PostgreSQL's text cannot hold NUL: a statement or text parameter with one is the
+/// caller's mistake, refused before anything is sent (the driver would otherwise fail
+/// as if the server were unreachable).
+fn refuse_nul(sql: &str, params: &[SqlValue]) -> Result<()> {
+    let in_params = params
+        .iter()
+        .any(|p| matches!(p, SqlValue::Text(text) if text.contains('\0')));
+    if sql.contains('\0') || in_params {
+        return Err(Error::invalid_params(
+            "PostgreSQL text cannot hold a NUL character (\\0); remove it from the \
+             statement and its parameters",
+        ));
+    }
+    Ok(())
+}
