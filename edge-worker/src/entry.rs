@@ -1,6 +1,8 @@
 //! The Worker's own entry: the toolkits over the KV, D1 and R2 bindings (feature `entry`).
 
+use crate::analytics::{AnalyticsLogger, ANALYTICS_BINDING};
 use crate::{js, rate_limit, telemetry, RATE_LIMIT_BINDING};
+use edgemcp::runtime::web::ConsoleLogger;
 use edgemcp::toolkit::ToolkitConfig;
 use edgemcp::Server;
 use std::sync::Arc;
@@ -32,6 +34,11 @@ fn build_server(env: &JsValue) -> edgemcp::Result<Server> {
     let mut runtime = edgemcp::runtime::web::runtime();
     if let Some((spans, sampler)) = telemetry::configure(env)? {
         runtime = runtime.with_spans(spans, sampler);
+    }
+    // Declared: each message is also a data point in the Analytics Engine dataset.
+    let dataset = js::get(env, ANALYTICS_BINDING);
+    if js::has_method(&dataset, "writeDataPoint") {
+        runtime = runtime.with_logger(AnalyticsLogger::new(dataset, ConsoleLogger));
     }
     let (stores, readiness) = crate::toolkit_stores(env, &runtime)?;
     let builder = Server::builder("edgemcp-worker", env!("CARGO_PKG_VERSION"))

@@ -9,6 +9,7 @@
 //! | `DB` | [`edgemcp::storage::SqlDatabase`] | [`storage::D1`] |
 //! | `BUCKET` | [`edgemcp::storage::BlobStore`] | [`storage::R2`] |
 //! | `RATE_LIMITER` (optional) | [`edgemcp::middleware::RateLimiter`] | [`rate_limit::BindingRateLimiter`] |
+//! | `METRICS` (optional) | [`edgemcp::runtime::Logger`] | [`analytics::AnalyticsLogger`] |
 //!
 //! The server is built once per isolate, on the first request, and reused after that.
 //! Configuration comes from Worker vars with the same names as the native host's
@@ -23,6 +24,7 @@
 
 #![cfg(target_arch = "wasm32")]
 
+pub mod analytics;
 mod convert;
 mod js;
 pub mod rate_limit;

@@ -27,7 +27,10 @@ pub fn runtime() -> Runtime {
         .with_logger(ConsoleLogger)
 }
 
-struct ConsoleLogger;
+/// The default logger of this host: each event as one JSON line on `console` (`error`,
+/// `warn`, or `log`), which Workers Logs and most collectors index by field.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ConsoleLogger;
 
 impl Logger for ConsoleLogger {
     fn log(&self, event: &LogEvent<'_>) {
