@@ -84,10 +84,12 @@ impl Server {
                 let trace =
                     TraceContext::from_headers(|name| req.header_value(name), self.runtime())
                         .with_client_address(req.remote_addr.clone());
+                let recorded = trace.sampled() && self.runtime().spans().is_some();
+                let trace = Arc::new(trace.with_transport_span(recorded));
                 let mut span = OpenSpan::of_trace(
                     self.runtime(),
                     &trace,
-                    format!("POST {}", config.endpoint),
+                    || format!("POST {}", config.endpoint),
                     SpanKind::Server,
                 );
                 if let Some(span) = &mut span {
@@ -97,10 +99,9 @@ impl Server {
                         span.set("client.address", address.clone());
                     }
                 }
-                let trace = trace.with_transport_span(span.is_some());
                 let request_id = trace.request_id().to_owned();
                 let parent = Parent::of_trace(&trace);
-                let mut response = in_span(parent, Box::pin(self.post(req, Arc::new(trace)))).await;
+                let mut response = in_span(parent, Box::pin(self.post(req, trace))).await;
                 if let Some(mut span) = span {
                     span.set("http.response.status_code", i64::from(response.status));
                     if response.status >= 500 {

@@ -141,7 +141,7 @@ impl Handler for RequestLogHandler {
 fn message_span(exchange: &Exchange) -> Option<OpenSpan> {
     let method = exchange.method();
     let target = exchange.target();
-    let name = match target {
+    let name = || match target {
         Some(target) => format!("{method} {target}"),
         None => method.to_owned(),
     };

@@ -136,7 +136,7 @@ impl Runtime {
                 "this host has no HTTP client for the server's outgoing requests",
             )
         })?;
-        let mut span = OpenSpan::under_current(self, "GET", SpanKind::Client);
+        let mut span = OpenSpan::under_current(self, || "GET".to_owned(), SpanKind::Client);
         let parent = span
             .as_ref()
             .map(OpenSpan::parent)

@@ -611,8 +611,11 @@ impl Server {
         let version = cx.protocol_version();
         let caller = cx.admitted();
         let runtime = cx.runtime().clone();
-        let mut span =
-            OpenSpan::under_current(&runtime, format!("execute_tool {name}"), SpanKind::Internal);
+        let mut span = OpenSpan::under_current(
+            &runtime,
+            || format!("execute_tool {name}"),
+            SpanKind::Internal,
+        );
         let call = tool.handler.call(args, cx);
         let within = runtime.within(limit, call);
         let outcome = match &mut span {

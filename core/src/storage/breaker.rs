@@ -215,7 +215,7 @@ impl CircuitBreaker {
     fn span(&self, operation: &'static str) -> Option<OpenSpan> {
         let mut span = OpenSpan::under_current(
             &self.runtime,
-            format!("{} {operation}", self.store),
+            || format!("{} {operation}", self.store),
             SpanKind::Client,
         )?;
         span.set("edgemcp.store", self.store);

@@ -13,47 +13,49 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 /// The span that work runs under: what a child span and an outgoing `traceparent` need.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Parent(Arc<ParentInner>);
-
-#[derive(Debug, PartialEq, Eq)]
-struct ParentInner {
-    trace_id: String,
-    span_id: String,
-    sampled: bool,
-    tracestate: Option<String>,
+/// Cheap to clone: the request's trace context is shared, and a span of the server's
+/// own adds only its id.
+#[derive(Debug, Clone)]
+pub(crate) struct Parent {
+    trace: Arc<TraceContext>,
+    /// The span, when it is not the trace context's own (`trace.span_id()`).
+    span_id: Option<Arc<str>>,
 }
 
 impl Parent {
     /// The server's own span of a request, as its trace context names it.
-    pub(crate) fn of_trace(trace: &TraceContext) -> Self {
-        Parent(Arc::new(ParentInner {
-            trace_id: trace.trace_id().to_owned(),
-            span_id: trace.span_id().to_owned(),
-            sampled: trace.sampled(),
-            tracestate: trace.tracestate().map(str::to_owned),
-        }))
+    pub(crate) fn of_trace(trace: &Arc<TraceContext>) -> Self {
+        Parent {
+            trace: trace.clone(),
+            span_id: None,
+        }
     }
 
     /// `span_id`, in the same trace as `self`.
     fn with_span(&self, span_id: String) -> Self {
-        Parent(Arc::new(ParentInner {
-            trace_id: self.0.trace_id.clone(),
-            span_id,
-            sampled: self.0.sampled,
-            tracestate: self.0.tracestate.clone(),
-        }))
+        Parent {
+            trace: self.trace.clone(),
+            span_id: Some(span_id.into()),
+        }
+    }
+
+    fn span_id(&self) -> &str {
+        self.span_id.as_deref().unwrap_or(self.trace.span_id())
+    }
+
+    fn sampled(&self) -> bool {
+        self.trace.sampled()
     }
 
     /// The `traceparent` header naming this span as the caller.
     pub(crate) fn traceparent(&self) -> String {
-        let flags = if self.0.sampled { "01" } else { "00" };
-        format!("00-{}-{}-{flags}", self.0.trace_id, self.0.span_id)
+        let flags = if self.sampled() { "01" } else { "00" };
+        format!("00-{}-{}-{flags}", self.trace.trace_id(), self.span_id())
     }
 
     /// The caller's `tracestate`, passed on unchanged.
     pub(crate) fn tracestate(&self) -> Option<&str> {
-        self.0.tracestate.as_deref()
+        self.trace.tracestate()
     }
 }
 
@@ -90,18 +92,18 @@ impl OpenSpan {
     pub(crate) fn start(
         runtime: &Runtime,
         parent: &Parent,
-        name: impl Into<String>,
+        name: impl FnOnce() -> String,
         kind: SpanKind,
     ) -> Option<Self> {
-        if !parent.0.sampled || runtime.spans().is_none() {
+        if !parent.sampled() || runtime.spans().is_none() {
             return None;
         }
         let span_id = crate::util::random_hex(runtime, 8);
         Some(Self::open(
             runtime,
             parent.with_span(span_id),
-            Some(parent.0.span_id.clone()),
-            name.into(),
+            Some(parent.span_id().to_owned()),
+            name(),
             kind,
         ))
     }
@@ -109,9 +111,10 @@ impl OpenSpan {
     /// A new span under the current one (see [`current`]), if there is one.
     pub(crate) fn under_current(
         runtime: &Runtime,
-        name: impl Into<String>,
+        name: impl FnOnce() -> String,
         kind: SpanKind,
     ) -> Option<Self> {
+        runtime.spans()?;
         Self::start(runtime, &current()?, name, kind)
     }
 
@@ -119,8 +122,8 @@ impl OpenSpan {
     /// parent the caller's span), when recorded.
     pub(crate) fn of_trace(
         runtime: &Runtime,
-        trace: &TraceContext,
-        name: impl Into<String>,
+        trace: &Arc<TraceContext>,
+        name: impl FnOnce() -> String,
         kind: SpanKind,
     ) -> Option<Self> {
         if !trace.sampled() || runtime.spans().is_none() {
@@ -130,7 +133,7 @@ impl OpenSpan {
             runtime,
             Parent::of_trace(trace),
             trace.parent_span_id().map(str::to_owned),
-            name.into(),
+            name(),
             kind,
         ))
     }
@@ -139,8 +142,8 @@ impl OpenSpan {
     /// records one, else under the caller's span (a root on stdio).
     pub(crate) fn of_message(
         runtime: &Runtime,
-        trace: &TraceContext,
-        name: impl Into<String>,
+        trace: &Arc<TraceContext>,
+        name: impl FnOnce() -> String,
     ) -> Option<Self> {
         if !trace.sampled() || runtime.spans().is_none() {
             return None;
@@ -155,7 +158,7 @@ impl OpenSpan {
             runtime,
             Parent::of_trace(trace).with_span(span_id),
             parent_span_id,
-            name.into(),
+            name(),
             SpanKind::Server,
         ))
     }
@@ -171,8 +174,8 @@ impl OpenSpan {
         OpenSpan {
             runtime: runtime.clone(),
             record: Some(SpanRecord {
-                trace_id: parent.0.trace_id.clone(),
-                span_id: parent.0.span_id.clone(),
+                trace_id: parent.trace.trace_id().to_owned(),
+                span_id: parent.span_id().to_owned(),
                 parent_span_id,
                 name,
                 kind,
@@ -193,7 +196,7 @@ impl OpenSpan {
 
     /// This span's id.
     pub(crate) fn span_id(&self) -> &str {
-        &self.parent.0.span_id
+        self.parent.span_id()
     }
 
     /// Sets an attribute.
