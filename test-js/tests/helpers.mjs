@@ -113,3 +113,20 @@ export function startDevWorker(port, state, { vars = {}, args = [] } = {}) {
     timeoutMs: 600_000,
   });
 }
+
+/**
+ * A stateless `tools/call` of `name` with `args`, POSTed to `${base}/mcp` with the extra
+ * `headers`; the fetch `Response`.
+ */
+export function postToolCall(base, name, args, headers = {}) {
+  return fetch(`${base}/mcp`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      "mcp-protocol-version": "2025-11-25",
+      ...headers,
+    },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name, arguments: args } }),
+  });
+}

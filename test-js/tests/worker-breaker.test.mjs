@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { freePort, startDevWorker, stop } from "./helpers.mjs";
+import { freePort, postToolCall, startDevWorker, stop } from "./helpers.mjs";
 
 const state = mkdtempSync(join(tmpdir(), "edgemcp-worker-breaker-"));
 const COOL_DOWN_S = 3;
@@ -30,20 +30,7 @@ after(async () => {
 
 /** Calls sql_query over plain HTTP; the text of its result. */
 async function countCustomers() {
-  const res = await fetch(`${base}/mcp`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      accept: "application/json, text/event-stream",
-      "mcp-protocol-version": "2025-11-25",
-    },
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 1,
-      method: "tools/call",
-      params: { name: "sql_query", arguments: { query: "SELECT count(*) AS n FROM customers" } },
-    }),
-  });
+  const res = await postToolCall(base, "sql_query", { query: "SELECT count(*) AS n FROM customers" });
   assert.equal(res.status, 200);
   const { result } = await res.json();
   return { text: result.content[0].text, isError: result.isError === true, rows: result.structuredContent?.rows };

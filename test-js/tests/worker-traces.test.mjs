@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { eventually, freePort, startDevWorker, stop } from "./helpers.mjs";
+import { eventually, freePort, postToolCall, startDevWorker, stop } from "./helpers.mjs";
 
 const state = mkdtempSync(join(tmpdir(), "edgemcp-worker-traces-"));
 const TRACE = "5b8efff798038103d269b633813fc60c";
@@ -51,21 +51,12 @@ function spans() {
 }
 
 test("a tool call's spans reach the OTLP receiver, linked, in the caller's trace", async () => {
-  const res = await fetch(`${base}/mcp`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      accept: "application/json, text/event-stream",
-      "mcp-protocol-version": "2025-11-25",
-      traceparent: `00-${TRACE}-${CALLER_SPAN}-01`,
-    },
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 1,
-      method: "tools/call",
-      params: { name: "sql_query", arguments: { query: "SELECT count(*) AS n FROM customers" } },
-    }),
-  });
+  const res = await postToolCall(
+    base,
+    "sql_query",
+    { query: "SELECT count(*) AS n FROM customers" },
+    { traceparent: `00-${TRACE}-${CALLER_SPAN}-01` },
+  );
   assert.equal(res.status, 200);
   const { result } = await res.json();
   assert.equal(result.structuredContent.rows[0][0], 50);

@@ -49,6 +49,14 @@ fn wait_statement() -> String {
     format!("SELECT arrival_us - {NOW_US} - $2 FROM edgemcp.rate_limits WHERE key = $1")
 }
 
+/// Removes up to [`SWEEP_ROWS`] full buckets.
+fn sweep_statement() -> String {
+    format!(
+        "DELETE FROM edgemcp.rate_limits WHERE key IN (SELECT key FROM \
+         edgemcp.rate_limits WHERE arrival_us < {NOW_US} LIMIT {SWEEP_ROWS})"
+    )
+}
+
 /// Every this many requests, one removes up to [`SWEEP_ROWS`] full buckets.
 const SWEEP_EVERY: u64 = 512;
 const SWEEP_ROWS: i64 = 1000;
@@ -66,6 +74,7 @@ struct Inner {
     pool: Pool,
     take: String,
     wait: String,
+    sweep: String,
     requests: AtomicU64,
 }
 
@@ -76,6 +85,7 @@ impl PgRateLimiter {
                 pool,
                 take: take_statement(),
                 wait: wait_statement(),
+                sweep: sweep_statement(),
                 requests: AtomicU64::new(0),
             }),
         }
@@ -99,12 +109,8 @@ impl PgRateLimiter {
             .map_err(|e| pg_error(&e))?
             .is_some();
         if inner.requests.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
-            let sweep = format!(
-                "DELETE FROM edgemcp.rate_limits WHERE key IN (SELECT key FROM \
-                 edgemcp.rate_limits WHERE arrival_us < {NOW_US} LIMIT {SWEEP_ROWS})"
-            );
             client
-                .execute(&sweep, &[])
+                .execute(&inner.sweep, &[])
                 .await
                 .map_err(|e| pg_error(&e))?;
         }
