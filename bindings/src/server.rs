@@ -308,9 +308,10 @@ impl McpServer {
             let outcome = answer.await;
             let text = match outcome {
                 Outcome::Accepted => return Ok(JsValue::NULL),
-                Outcome::One(reply) => serde_json::to_string(&reply.response),
-                Outcome::Batch(responses) => serde_json::to_string(&responses),
+                Outcome::One(reply) => Ok(reply.into_json()),
+                Outcome::Batch(responses) => serde_json::to_vec(&responses),
             };
+            let text = text.map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
             text.map(|t| JsValue::from_str(&t)).map_err(|e| {
                 js_error(&Error::internal(format!(
                     "a response cannot be written: {e}"

@@ -54,9 +54,17 @@ struct Series {
     breakers: BTreeMap<(&'static str, &'static str), u64>,
 }
 
-/// `map[key]`, the default the first time.
-fn slot<'m, V: Default>(map: &'m mut BTreeMap<String, V>, key: &str) -> &'m mut V {
-    map.entry(key.to_owned()).or_default()
+/// Applies `change` to `map[key]`, the default the first time. The key is copied only
+/// then: a series that exists costs no allocation.
+fn with_slot<V: Default, R>(
+    map: &mut BTreeMap<String, V>,
+    key: &str,
+    change: impl FnOnce(&mut V) -> R,
+) -> R {
+    match map.get_mut(key) {
+        Some(value) => change(value),
+        None => change(map.entry(key.to_owned()).or_default()),
+    }
 }
 
 /// The process's metrics.
@@ -198,15 +206,19 @@ impl Metrics for ProcessMetrics {
         let registry = registry();
         registry.in_flight.fetch_sub(1, Ordering::Relaxed);
         let mut series = registry.series();
-        let tools = slot(&mut series.messages, measure.method);
-        let outcomes = slot(tools, measure.tool.unwrap_or_default());
-        *slot(outcomes, measure.outcome) += 1;
+        with_slot(&mut series.messages, measure.method, |tools| {
+            with_slot(tools, measure.tool.unwrap_or_default(), |outcomes| {
+                with_slot(outcomes, measure.outcome, |count| *count += 1);
+            });
+        });
         if let Some(code) = measure.code {
-            *slot(&mut series.errors, measure.method)
-                .entry(code)
-                .or_default() += 1;
+            with_slot(&mut series.errors, measure.method, |codes| {
+                *codes.entry(code).or_default() += 1;
+            });
         }
-        slot(&mut series.durations, measure.method).observe(measure.duration_micros);
+        with_slot(&mut series.durations, measure.method, |histogram| {
+            histogram.observe(measure.duration_micros);
+        });
     }
 
     fn breaker_changed(&self, store: &'static str, state: &'static str) {

@@ -69,7 +69,9 @@ where
             let _ = forward.await;
             match outcome {
                 Outcome::Accepted => {}
-                Outcome::One(reply) => send(&out, &reply.response),
+                Outcome::One(reply) => {
+                    let _ = out.send(reply.into_json());
+                }
                 Outcome::Batch(responses) => send(&out, &responses),
             }
         });

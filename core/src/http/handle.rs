@@ -316,27 +316,27 @@ fn preflight(req: &HttpRequest) -> HttpResponse {
 }
 
 fn reply_response(reply: Reply) -> HttpResponse {
-    let mut response = json_response(reply.http_status, &reply.response);
     // A rate-limited request says when to come back, in the header HTTP clients read.
-    if reply.http_status == 429 {
-        let retry = reply
-            .response
-            .outcome
-            .as_ref()
-            .err()
-            .and_then(|e| e.data.as_ref()?.get("retryAfterSeconds")?.as_u64());
-        if let Some(seconds) = retry {
-            response.headers.push(("retry-after", seconds.to_string()));
-        }
+    let retry = (reply.http_status == 429)
+        .then(|| reply.response.outcome.as_ref().err())
+        .flatten()
+        .and_then(|e| e.data.as_ref()?.get("retryAfterSeconds")?.as_u64());
+    let mut response = json_bytes_response(reply.http_status, reply.into_json());
+    if let Some(seconds) = retry {
+        response.headers.push(("retry-after", seconds.to_string()));
     }
     response
 }
 
 pub(super) fn json_response(status: u16, body: &impl serde::Serialize) -> HttpResponse {
+    json_bytes_response(status, serde_json::to_vec(body).unwrap_or_default())
+}
+
+fn json_bytes_response(status: u16, body: Vec<u8>) -> HttpResponse {
     HttpResponse {
         status,
         headers: vec![("content-type", "application/json".to_owned())],
-        body: HttpBody::Full(serde_json::to_vec(body).unwrap_or_default()),
+        body: HttpBody::Full(body),
     }
 }
 

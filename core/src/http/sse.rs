@@ -53,16 +53,24 @@ impl Stream for SseStream {
         if let Ok(note) = this.notifications.try_recv() {
             return Poll::Ready(Some(event(&note)));
         }
-        Poll::Ready(this.finished.take().map(|reply| event(&reply.response)))
+        Poll::Ready(
+            this.finished
+                .take()
+                .map(|reply| event_of(&reply.into_json())),
+        )
     }
 }
 
 /// One SSE `message` event carrying `payload` as JSON.
 pub(crate) fn event(payload: &impl serde::Serialize) -> Vec<u8> {
-    let json = serde_json::to_vec(payload).unwrap_or_default();
+    event_of(&serde_json::to_vec(payload).unwrap_or_default())
+}
+
+/// One SSE `message` event carrying `json`, already written.
+fn event_of(json: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(json.len() + 24);
     out.extend_from_slice(b"event: message\ndata: ");
-    out.extend_from_slice(&json);
+    out.extend_from_slice(json);
     out.extend_from_slice(b"\n\n");
     out
 }

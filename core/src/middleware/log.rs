@@ -53,11 +53,18 @@ impl Handler for RequestLogHandler {
         if !runtime.logs(Severity::Error) && in_flight.is_none() && span.is_none() {
             return in_span(parent, self.inner.handle(exchange));
         }
+        #[cfg(feature = "metrics")]
+        let started = in_flight
+            .as_ref()
+            .map_or_else(|| runtime.monotonic_micros(), |f| f.started);
+        #[cfg(not(feature = "metrics"))]
         let started = runtime.monotonic_micros();
         let span_id = span
             .as_ref()
             .map_or(exchange.trace.span_id(), OpenSpan::span_id);
-        let mut fields = vec![
+        // Room for every field an event can have, so the list never grows.
+        let mut fields = Vec::with_capacity(16);
+        fields.extend([
             ("ts_ms", json!(runtime.now_unix_ms())),
             ("request_id", json!(exchange.trace.request_id())),
             ("trace_id", json!(exchange.trace.trace_id())),
@@ -67,7 +74,7 @@ impl Handler for RequestLogHandler {
                 "protocol_version",
                 json!(exchange.protocol_version().as_str()),
             ),
-        ];
+        ]);
         if let Some(target) = exchange.target() {
             fields.push(("target", json!(target)));
         }
@@ -85,10 +92,10 @@ impl Handler for RequestLogHandler {
         let cancel = exchange.cancellation().clone();
         let replied = in_span(parent, self.inner.handle(exchange));
         Box::pin(async move {
-            let reply = replied.await;
+            let mut reply = replied.await;
             let elapsed = runtime.monotonic_micros().saturating_sub(started);
             fields.push(("duration_ms", json!(elapsed as f64 / 1000.0)));
-            let severity = match &reply {
+            let severity = match &mut reply {
                 None if cancel.is_cancelled() => {
                     fields.push(("outcome", json!("cancelled")));
                     Severity::Info
@@ -99,7 +106,8 @@ impl Handler for RequestLogHandler {
                 }
                 Some(reply) => {
                     fields.push(("http_status", json!(reply.http_status)));
-                    fields.push(("response_bytes", json!(serialized_len(&reply.response))));
+                    // Written once here; the transport sends these bytes.
+                    fields.push(("response_bytes", json!(reply.encode())));
                     match &reply.response.outcome {
                         Err(error) => {
                             fields.push(("outcome", json!("error")));
@@ -126,7 +134,7 @@ impl Handler for RequestLogHandler {
             }
             #[cfg(feature = "metrics")]
             if let Some(in_flight) = in_flight {
-                in_flight.finish(&fields);
+                in_flight.finish(&fields, elapsed);
             }
             #[cfg(not(feature = "metrics"))]
             let _ = in_flight;
@@ -189,23 +197,4 @@ fn capped(value: Value) -> Value {
         end -= 1;
     }
     json!(format!("{}… ({} bytes)", &text[..end], text.len()))
-}
-
-/// The length of `value` as JSON, without keeping the text.
-fn serialized_len(value: &impl serde::Serialize) -> usize {
-    struct Count(usize);
-    impl std::io::Write for Count {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0 += buf.len();
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut count = Count(0);
-    match serde_json::to_writer(&mut count, value) {
-        Ok(()) => count.0,
-        Err(_) => 0,
-    }
 }

@@ -130,10 +130,10 @@ impl Exchange {
     /// notification, which gets no answer.
     pub fn reply_error(&self, code: i64, message: impl Into<String>) -> Option<Reply> {
         let id = self.id()?.clone();
-        Some(Reply {
-            response: Response::error(Some(id), ErrorObject::new(code, message)),
-            http_status: 200,
-        })
+        Some(Reply::new(
+            Response::error(Some(id), ErrorObject::new(code, message)),
+            200,
+        ))
     }
 }
 
@@ -265,8 +265,7 @@ impl Handler for Dispatch {
 /// The answer to a request still running when its message's deadline passed.
 fn past_deadline(id: RequestId, server: &Server) -> Reply {
     let limit = server.request_timeout().as_millis();
-    Reply {
-        response: Response::error(
+    Reply::new(Response::error(
             Some(id),
             ErrorObject::new(
                 crate::jsonrpc::INTERNAL_ERROR,
@@ -274,9 +273,7 @@ fn past_deadline(id: RequestId, server: &Server) -> Reply {
                     "The request did not finish within the server's limit of {limit} ms and was stopped; try a smaller request, or raise EDGEMCP_REQUEST_TIMEOUT_MS."
                 ),
             ),
-        ),
-        http_status: 200,
-    }
+        ), 200)
 }
 
 /// Builds the chain: `layers[0]` outermost, dispatch at the centre.

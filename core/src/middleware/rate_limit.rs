@@ -340,14 +340,14 @@ fn limited(
         ),
         None => format!("Too many {what} from this caller; retry in {seconds} s."),
     };
-    Some(Reply {
-        response: Response::error(
+    Some(Reply::new(
+        Response::error(
             Some(id),
             ErrorObject::new(RATE_LIMITED, message)
                 .with_data(json!({"retryAfterSeconds": seconds})),
         ),
-        http_status: 429,
-    })
+        429,
+    ))
 }
 
 #[cfg(test)]

@@ -23,15 +23,81 @@ use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
 /// A response and the HTTP status a Streamable HTTP host should send it with.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// ```
+/// use edgemcp::jsonrpc::{ErrorObject, RequestId, Response};
+/// use edgemcp::Reply;
+///
+/// let id = RequestId::Number(7.into());
+/// let refused = Reply::new(
+///     Response::error(Some(id), ErrorObject::new(-32600, "Not today.")),
+///     400,
+/// );
+/// assert_eq!(refused.http_status, 400);
+/// assert!(refused.to_json().starts_with(br#"{"jsonrpc":"2.0","id":7"#));
+/// ```
+#[derive(Clone)]
 pub struct Reply {
     /// The JSON-RPC response.
     pub response: Response,
     /// 200 for results and most errors; 400 or 404 where the revision asks for it.
     pub http_status: u16,
+    /// `response` as JSON, once the request log has written it, so the transport does not
+    /// write it again. Never read after `response` could have changed: only the outermost
+    /// layer sets it, and only transports read it.
+    encoded: Option<Vec<u8>>,
+}
+
+impl PartialEq for Reply {
+    fn eq(&self, other: &Self) -> bool {
+        // The encoding is a cache of `response`, not part of the value.
+        self.response == other.response && self.http_status == other.http_status
+    }
+}
+
+impl std::fmt::Debug for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reply")
+            .field("response", &self.response)
+            .field("http_status", &self.http_status)
+            .finish()
+    }
 }
 
 impl Reply {
+    /// `response`, to be sent with `http_status`.
+    pub fn new(response: Response, http_status: u16) -> Self {
+        Reply {
+            response,
+            http_status,
+            encoded: None,
+        }
+    }
+
+    /// The response as JSON text.
+    pub fn to_json(&self) -> Vec<u8> {
+        match &self.encoded {
+            Some(bytes) => bytes.clone(),
+            None => serde_json::to_vec(&self.response).unwrap_or_default(),
+        }
+    }
+
+    /// The response as JSON text, reusing what the request log already wrote.
+    pub fn into_json(self) -> Vec<u8> {
+        match self.encoded {
+            Some(bytes) => bytes,
+            None => serde_json::to_vec(&self.response).unwrap_or_default(),
+        }
+    }
+
+    /// Writes the response as JSON once, keeps it for the transport, and says its length.
+    pub(crate) fn encode(&mut self) -> usize {
+        let bytes = self
+            .encoded
+            .get_or_insert_with(|| serde_json::to_vec(&self.response).unwrap_or_default());
+        bytes.len()
+    }
+
     /// The revision this reply settles for a session: the `protocolVersion` of a
     /// successful `initialize` result, `None` for any other reply.
     ///
@@ -94,10 +160,7 @@ impl Failure {
                 200,
             ),
         };
-        Reply {
-            response: Response::error(id, error),
-            http_status,
-        }
+        Reply::new(Response::error(id, error), http_status)
     }
 }
 
@@ -142,10 +205,7 @@ impl Server {
         trace: Arc<TraceContext>,
     ) -> Outcome {
         match incoming {
-            Incoming::Single(Err(response)) => Outcome::One(Reply {
-                response,
-                http_status: 400,
-            }),
+            Incoming::Single(Err(response)) => Outcome::One(Reply::new(response, 400)),
             Incoming::Single(Ok(message)) => {
                 match self
                     .message_as(message, transport, self.link(None), caller, trace)
@@ -340,10 +400,10 @@ impl Server {
             .call(&method, params, version, link, caller, trace)
             .await
         {
-            Ok(result) => Reply {
-                response: Response::result(id, self.finish(result, &method, version)),
-                http_status: 200,
-            },
+            Ok(result) => Reply::new(
+                Response::result(id, self.finish(result, &method, version)),
+                200,
+            ),
             Err(Failure::Internal(err)) => {
                 let during = During {
                     method: &method,
@@ -955,25 +1015,25 @@ pub(crate) fn named_target(params: &Params) -> Option<&str> {
 /// The reply to a request that a middleware layer answered with nothing (and that was not
 /// cancelled), so the client is never left waiting.
 pub(super) fn unanswered(id: RequestId) -> Reply {
-    Reply {
-        response: Response::error(
+    Reply::new(
+        Response::error(
             Some(id),
             ErrorObject::new(
                 crate::jsonrpc::INTERNAL_ERROR,
                 "A middleware layer answered this request with nothing.",
             ),
         ),
-        http_status: 500,
-    }
+        500,
+    )
 }
 
 /// The reply to a caller access control refused: the error an HTTP request gets in its
 /// body, and the status that goes with it.
 pub(super) fn refused(id: Option<RequestId>, refusal: &Refusal) -> Reply {
-    Reply {
-        response: Response::error(id, ErrorObject::new(INVALID_REQUEST, refusal.message())),
-        http_status: refusal.http_status(),
-    }
+    Reply::new(
+        Response::error(id, ErrorObject::new(INVALID_REQUEST, refusal.message())),
+        refusal.http_status(),
+    )
 }
 
 /// The id of a single request, for replies that answer it before it is handled.

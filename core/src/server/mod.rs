@@ -132,10 +132,31 @@ impl Server {
         self.inner.tools.get(index)
     }
 
-    /// Whether a prompt is registered as `name`.
+    /// The tool (for `tools/call`) or prompt (for `prompts/get`) registered as `name`.
     #[cfg(feature = "metrics")]
-    pub(crate) fn has_prompt(&self, name: &str) -> bool {
-        self.inner.prompt_index.contains_key(name)
+    pub(crate) fn registered(&self, method: &str, name: &str) -> Option<Registered> {
+        match method {
+            crate::protocol::methods::TOOLS_CALL => self
+                .inner
+                .tool_index
+                .get(name)
+                .map(|&i| Registered::Tool(i)),
+            crate::protocol::methods::PROMPTS_GET => self
+                .inner
+                .prompt_index
+                .get(name)
+                .map(|&i| Registered::Prompt(i)),
+            _ => None,
+        }
+    }
+
+    /// The name of a registered tool or prompt.
+    #[cfg(feature = "metrics")]
+    pub(crate) fn registered_name(&self, registered: Registered) -> Option<&str> {
+        match registered {
+            Registered::Tool(i) => self.inner.tools.get(i).map(|tool| tool.name.as_str()),
+            Registered::Prompt(i) => self.inner.prompts.get(i).map(|p| p.name.as_str()),
+        }
     }
 
     /// The tool a `tools/call` request names, if it is one and the tool exists.
@@ -189,4 +210,13 @@ pub(crate) fn header_mismatch_reply(
     message: String,
 ) -> Reply {
     resolve::header_mismatch(message).into_reply(id)
+}
+
+/// A tool or prompt by its place in a server, for labels that must not copy its name per
+/// message.
+#[cfg(feature = "metrics")]
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Registered {
+    Tool(usize),
+    Prompt(usize),
 }
