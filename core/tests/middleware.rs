@@ -13,6 +13,7 @@ scenarios!(
     tools_see_the_request_id_and_trace,
     bare_messages_are_logged_too,
     metrics_see_every_message_once_even_when_dropped,
+    access_control_is_a_layer_whose_refusals_are_logged,
 );
 
 mod scenarios {
@@ -366,6 +367,124 @@ mod scenarios {
         assert_ne!(
             events[0]["request_id"], events[1]["request_id"],
             "each message gets its own id"
+        );
+    }
+
+    pub(crate) async fn access_control_is_a_layer_whose_refusals_are_logged() {
+        let reached = Arc::new(Mutex::new(Vec::new()));
+        let witness = {
+            let reached = reached.clone();
+            from_fn(move |exchange: Exchange, next: Next| {
+                let reached = reached.clone();
+                async move {
+                    let who = exchange.identity().map(|who| who.subject.clone());
+                    reached.lock().unwrap().push(who);
+                    next.run(exchange).await
+                }
+            })
+        };
+        let write = Tool::untyped("write", "Writes", json!({"type": "object"}), |_, _| async {
+            Ok(ToolResult::text("written"))
+        })
+        .scopes(["mcp:write"]);
+        let logs = CapturingLogger::default();
+        let (builder, runtime) = builder(&logs);
+        let server = builder.tool(write).layer(witness).build(runtime).unwrap();
+        let list = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}).to_string();
+        let version = ("mcp-protocol-version", "2025-11-25");
+
+        // No token, a wrong token, a token in the URL: refused before any other layer.
+        let anonymous = send(&server, raw_post(&list, &[version])).await;
+        assert_eq!((anonymous.status, anonymous.error_code()), (401, -32600));
+        let challenge = anonymous.header("www-authenticate").unwrap();
+        assert!(
+            challenge.starts_with("Bearer resource_metadata="),
+            "{challenge}"
+        );
+        let wrong = [version, ("authorization", "Bearer wrong-key")];
+        let wrong = send(&server, raw_post(&list, &wrong)).await;
+        assert_eq!(wrong.status, 401);
+        assert!(wrong
+            .header("www-authenticate")
+            .unwrap()
+            .contains("invalid_token"));
+        let mut in_url = raw_post(&list, &[version]);
+        in_url.path = "/mcp?access_token=secret-key".to_owned();
+        assert_eq!(send(&server, in_url).await.status, 400);
+        assert!(reached.lock().unwrap().is_empty(), "nothing inside ran");
+
+        // A call the key's scopes do not cover, asking for progress: still a plain 403
+        // with the challenge, not a stream.
+        let progress = json!({"progressToken": "p"});
+        let mut call_write = call(2, "write", json!({}));
+        call_write["params"]["_meta"] = progress;
+        let denied = send(&server, post(call_write, &[])).await;
+        assert_eq!(denied.status, 403);
+        assert_eq!(denied.content_type.as_deref(), Some("application/json"));
+        let challenge = denied.header("www-authenticate").unwrap();
+        assert!(
+            challenge.contains("insufficient_scope") && challenge.contains("scope=\"mcp:write\""),
+            "{challenge}"
+        );
+        // Admitted: the layers inside see who it is.
+        let echoed = send(&server, post(call(3, "echo", json!({"text": "a"})), &[])).await;
+        assert_eq!(echoed.status, 200);
+        assert_eq!(
+            *reached.lock().unwrap(),
+            [
+                Some("api-key:85dbe15d".to_owned()),
+                Some("api-key:85dbe15d".to_owned())
+            ]
+        );
+
+        // A batch (2025-03-26) from a refused caller is refused once, as a whole.
+        let batch = json!([
+            {"jsonrpc": "2.0", "id": 5, "method": "tools/list"},
+            {"jsonrpc": "2.0", "id": 6, "method": "ping"}
+        ])
+        .to_string();
+        let old = [("mcp-protocol-version", "2025-03-26")];
+        let refused = send(&server, raw_post(&batch, &old)).await;
+        assert_eq!(refused.status, 401);
+        assert!(refused.header("www-authenticate").is_some());
+        assert_eq!(
+            refused.response()["id"],
+            Value::Null,
+            "{:?}",
+            refused.messages
+        );
+
+        let events = messages(&logs);
+        let outcome = |e: &Value| {
+            (
+                e["http_status"].as_u64(),
+                e["outcome"].as_str().map(str::to_owned),
+            )
+        };
+        let error = |status| (Some(status), Some("error".to_owned()));
+        let seen: Vec<_> = events.iter().map(outcome).collect();
+        assert_eq!(
+            seen,
+            [
+                error(401),
+                error(401),
+                error(400),
+                error(403),
+                (Some(200), Some("ok".to_owned())),
+                error(401),
+                error(401),
+            ],
+            "every refusal is logged: {events:#?}"
+        );
+        assert!(
+            events[0]["subject"].is_null(),
+            "a refused caller has no subject"
+        );
+        assert_eq!(events[3]["subject"], "api-key:85dbe15d");
+        let text = logs.text();
+        assert!(
+            !text.contains("secret-key") && !text.contains("wrong-key"),
+            "{text}"
         );
     }
 }

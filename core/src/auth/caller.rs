@@ -3,7 +3,7 @@
 
 use super::{Auth, Identity, TokenRejected};
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 /// Who sends a message, as the transport that carried it knows.
 ///
@@ -129,7 +129,7 @@ impl Refusal {
 }
 
 /// Admits `caller` to a server with access control `auth`, or says why not.
-pub(crate) async fn admit(auth: Option<&Auth>, caller: Caller) -> Result<Admitted, Refusal> {
+async fn admit(auth: Option<&Auth>, caller: Caller) -> Result<Admitted, Refusal> {
     match (auth, caller.0) {
         (_, CallerKind::Verified(identity)) => Ok(Some(identity)),
         (None, _) | (Some(_), CallerKind::Trusted) => Ok(None),
@@ -138,5 +138,60 @@ pub(crate) async fn admit(auth: Option<&Auth>, caller: Caller) -> Result<Admitte
             Ok(identity) => Ok(Some(Arc::new(identity))),
             Err(rejected) => Err(Refusal::Rejected(rejected)),
         },
+    }
+}
+
+/// A request's credentials and, once the [`Authenticate`](crate::middleware) layer has
+/// looked at them, its admission. The messages of one request (a batch) share it, so the
+/// request log and the batch's answer can read the decision after the chain ran.
+pub(crate) struct Admission {
+    state: Mutex<AdmissionState>,
+}
+
+enum AdmissionState {
+    Pending(Caller),
+    Decided(Result<Admitted, Refusal>),
+}
+
+impl Admission {
+    /// Credentials still to be checked.
+    pub(crate) fn new(caller: Caller) -> Arc<Self> {
+        Arc::new(Admission {
+            state: Mutex::new(AdmissionState::Pending(caller)),
+        })
+    }
+
+    /// Credentials the transport already found unusable (a token in the URL, an
+    /// `Authorization` header that is not `Bearer`).
+    pub(crate) fn refused(refusal: Refusal) -> Arc<Self> {
+        Arc::new(Admission {
+            state: Mutex::new(AdmissionState::Decided(Err(refusal))),
+        })
+    }
+
+    fn state(&self) -> MutexGuard<'_, AdmissionState> {
+        // The state is replaced whole, so a panic elsewhere cannot leave it half-written.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Admits the caller to a server with access control `auth`, the first time; later
+    /// messages of the request get the same answer. (Messages of a batch that start
+    /// together may each verify the token; they reach the same decision.)
+    pub(crate) async fn decide(&self, auth: Option<&Auth>) -> Result<Admitted, Refusal> {
+        let caller = match &*self.state() {
+            AdmissionState::Decided(decided) => return decided.clone(),
+            AdmissionState::Pending(caller) => caller.clone(),
+        };
+        let decided = admit(auth, caller).await;
+        *self.state() = AdmissionState::Decided(decided.clone());
+        decided
+    }
+
+    /// The decision, once made.
+    pub(crate) fn decided(&self) -> Option<Result<Admitted, Refusal>> {
+        match &*self.state() {
+            AdmissionState::Decided(decided) => Some(decided.clone()),
+            AdmissionState::Pending(_) => None,
+        }
     }
 }

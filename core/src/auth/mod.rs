@@ -30,7 +30,7 @@ mod config;
 mod jwt;
 
 pub use caller::Caller;
-pub(crate) use caller::{admit, Admitted, Refusal};
+pub(crate) use caller::{Admission, Admitted, Refusal};
 
 pub(crate) use api_key::is_tenant_name;
 pub use api_key::ApiKeys;

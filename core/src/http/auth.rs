@@ -1,9 +1,10 @@
-//! Access control at the transport: bearer tokens, challenges, the RFC 9728 metadata.
+//! Access control at the transport: reading bearer tokens, the RFC 9728 metadata. The
+//! tokens are checked, and challenges written, by the access-control layer.
 
 use super::{HttpRequest, HttpResponse};
-use crate::auth::{admit, Admitted, Auth, Caller, Refusal};
-use crate::jsonrpc::{Request, Response};
+use crate::auth::{Admission, Caller, Refusal};
 use crate::Server;
+use std::sync::Arc;
 
 /// Where RFC 9728 puts the protected-resource metadata.
 const METADATA_PATH: &str = "/.well-known/oauth-protected-resource";
@@ -25,57 +26,23 @@ impl Server {
         Some(response)
     }
 
-    /// Who sent `req`: `Ok(None)` without access control, the verified identity with it,
-    /// or the refusal to send back.
-    pub(super) async fn authenticate(&self, req: &HttpRequest) -> Result<Admitted, HttpResponse> {
-        let Some(auth) = self.auth() else {
-            return Ok(None);
-        };
-        let caller = if query_has_token(&req.path) {
-            Err(Refusal::TokenInQuery)
-        } else {
-            match req.header_value("authorization") {
-                None => Ok(Caller::anonymous()),
-                Some(value) => bearer_token(value)
-                    .map(Caller::bearer)
-                    .ok_or(Refusal::NotBearer),
-            }
-        };
-        let admitted = match caller {
-            Ok(caller) => admit(Some(auth), caller).await,
-            Err(refusal) => Err(refusal),
-        };
-        admitted.map_err(|refusal| refusal_response(auth, &refusal))
-    }
-
-    /// The 403 for a `tools/call` the caller's scopes do not cover, decided before the
-    /// call runs (and before a streamed response would fix the status at 200).
-    pub(super) fn scope_refusal(
-        &self,
-        request: &Request,
-        caller: &Admitted,
-    ) -> Option<HttpResponse> {
-        let (auth, who) = (self.auth()?, caller.as_ref()?);
-        let tool = self.called_tool(request)?;
-        if who.has_scopes(&tool.scopes) {
-            return None;
+    /// The credentials `req` carries, for the access-control layer to check. Without
+    /// access control they are not looked at. A token in the URL, or an `Authorization`
+    /// header that is not `Bearer`, is refused whatever else the request holds.
+    pub(super) fn credentials(&self, req: &HttpRequest) -> Arc<Admission> {
+        if self.auth().is_none() {
+            return Admission::new(Caller::anonymous());
         }
-        let failure = crate::server::insufficient_scope(tool);
-        let reply = failure.into_reply(Some(request.id.clone()));
-        let mut response = super::handle::json_response(reply.http_status, &reply.response);
-        let scope = tool.scopes.join(" ");
-        response.headers.push((
-            "www-authenticate",
-            challenge(
-                auth,
-                Some((
-                    "insufficient_scope",
-                    "the token lacks a scope this tool needs",
-                )),
-                Some(&scope),
-            ),
-        ));
-        Some(response)
+        if query_has_token(&req.path) {
+            return Admission::refused(Refusal::TokenInQuery);
+        }
+        match req.header_value("authorization") {
+            None => Admission::new(Caller::anonymous()),
+            Some(value) => match bearer_token(value) {
+                Some(token) => Admission::new(Caller::bearer(token)),
+                None => Admission::refused(Refusal::NotBearer),
+            },
+        }
     }
 }
 
@@ -96,39 +63,6 @@ fn query_has_token(path: &str) -> bool {
                 .is_some_and(|key| key.eq_ignore_ascii_case("access_token"))
         })
     })
-}
-
-/// A `WWW-Authenticate: Bearer` challenge pointing at the metadata.
-fn challenge(auth: &Auth, error: Option<(&str, &str)>, scope: Option<&str>) -> String {
-    let quote = |text: &str| text.replace(['"', '\\'], "'");
-    let mut out = format!(
-        "Bearer resource_metadata=\"{}\"",
-        quote(&auth.metadata_url())
-    );
-    if let Some((code, description)) = error {
-        out.push_str(&format!(
-            ", error=\"{code}\", error_description=\"{}\"",
-            quote(description)
-        ));
-    }
-    if let Some(scope) = scope {
-        out.push_str(&format!(", scope=\"{}\"", quote(scope)));
-    }
-    out
-}
-
-/// A refusal with its challenge and a JSON-RPC error body that says what to do.
-fn refusal_response(auth: &Auth, refusal: &Refusal) -> HttpResponse {
-    let body = Response::error(
-        None,
-        crate::jsonrpc::ErrorObject::new(crate::jsonrpc::INVALID_REQUEST, refusal.message()),
-    );
-    let mut response = super::handle::json_response(refusal.http_status(), &body);
-    response.headers.push((
-        "www-authenticate",
-        challenge(auth, refusal.challenge_error(), None),
-    ));
-    response
 }
 
 #[cfg(test)]

@@ -6,10 +6,14 @@ use super::{HttpBody, HttpRequest, HttpResponse};
 use crate::jsonrpc::{self, ErrorObject, Incoming, Message, Request, Response, INVALID_REQUEST};
 use crate::middleware::TraceContext;
 use crate::protocol::{methods, ProtocolVersion, META_LOG_LEVEL};
+use crate::runtime::BoxFuture;
 use crate::server::{Outcome, Reply};
 use crate::telemetry::{in_span, OpenSpan, Parent, SpanKind};
 use crate::tool::{is_token_char, Tool};
 use crate::Server;
+use futures_channel::mpsc::UnboundedReceiver;
+use futures_util::future::{select, Either};
+use futures_util::StreamExt;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -164,10 +168,7 @@ impl Server {
                 "Accept must allow application/json or text/event-stream.".to_owned(),
             );
         }
-        let caller = match self.authenticate(&req).await {
-            Ok(caller) => caller,
-            Err(refusal) => return refusal,
-        };
+        let admission = self.credentials(&req);
         let incoming = jsonrpc::parse(&req.body);
         let header_version = match req.header_value("mcp-protocol-version") {
             None => None,
@@ -185,7 +186,10 @@ impl Server {
         let request = match incoming {
             Incoming::Single(Ok(Message::Request(request))) => request,
             other => {
-                return match self.incoming_as(other, header_version, caller, trace).await {
+                return match self
+                    .incoming_as(other, header_version, admission, trace)
+                    .await
+                {
                     Outcome::Accepted => HttpResponse {
                         status: 202,
                         headers: Vec::new(),
@@ -198,44 +202,82 @@ impl Server {
         };
         let version = match crate::server::resolve_request(&request, header_version) {
             Ok(version) => version,
-            Err(reply) => return reply_response(reply),
+            Err(reply) => return reply_response(*reply),
         };
-        if version.is_stateless() {
+        // Answered inside the chain, once the caller is admitted.
+        let header_mismatch = if version.is_stateless() {
             let tool = self.called_tool(&request);
-            if let Err(message) = check_stateless_headers(&req, &request, tool) {
-                let reply = crate::server::header_mismatch_reply(Some(request.id), message);
-                return reply_response(reply);
-            }
-        }
-        if let Some(refusal) = self.scope_refusal(&request, &caller) {
-            return refusal;
-        }
+            check_stateless_headers(&req, &request, tool).err()
+        } else {
+            None
+        };
         let meta = request.params.get("_meta").and_then(Value::as_object);
         let wants_stream =
             meta.is_some_and(|m| m.contains_key("progressToken") || m.contains_key(META_LOG_LEVEL));
-        if accepts.event_stream && (wants_stream || !accepts.json) {
-            let (sink, notifications) = futures_channel::mpsc::unbounded();
-            let server = self.clone();
-            let link = self.link(Some(sink));
-            let reply = Box::pin(async move {
-                server
-                    .request_through_chain(request, header_version, link, caller, trace)
-                    .await
-            });
-            return HttpResponse {
-                status: 200,
-                headers: vec![
-                    ("content-type", "text/event-stream".to_owned()),
-                    ("cache-control", "no-cache".to_owned()),
-                    ("x-accel-buffering", "no".to_owned()),
-                ],
-                body: HttpBody::Sse(Box::pin(SseStream::new(notifications, reply))),
-            };
+        if !(accepts.event_stream && (wants_stream || !accepts.json)) {
+            let link = self.link(None);
+            let reply = self
+                .request_through_chain(
+                    request,
+                    header_version,
+                    link,
+                    admission,
+                    trace,
+                    header_mismatch,
+                )
+                .await;
+            return reply_response(reply);
         }
-        reply_response(
-            self.request_through_chain(request, header_version, self.link(None), caller, trace)
-                .await,
+        let (sink, mut notifications) = futures_channel::mpsc::unbounded();
+        let server = self.clone();
+        let link = self.link(Some(sink));
+        let mut reply: BoxFuture<'static, Reply> = Box::pin(async move {
+            server
+                .request_through_chain(
+                    request,
+                    header_version,
+                    link,
+                    admission,
+                    trace,
+                    header_mismatch,
+                )
+                .await
+        });
+        // The status is not fixed until something is sent: a request refused before it
+        // runs (no token, a missing scope, a limit) is answered as JSON with its status.
+        // The first notification commits the answer to a stream.
+        let finished = match select(notifications.next(), reply.as_mut()).await {
+            Either::Left((Some(note), _)) => return event_stream(Some(note), notifications, reply),
+            Either::Left((None, _)) => reply.await,
+            Either::Right((finished, _)) => finished,
+        };
+        // Notifications sent on the way to a reply that came at once still go out first.
+        let queued = notifications.try_recv().ok();
+        if queued.is_none() && (accepts.json || finished.http_status != 200) {
+            return reply_response(finished);
+        }
+        event_stream(
+            queued,
+            notifications,
+            Box::pin(std::future::ready(finished)),
         )
+    }
+}
+
+/// A 200 answer streaming `first`, then the request's other notifications, then its reply.
+fn event_stream(
+    first: Option<Value>,
+    notifications: UnboundedReceiver<Value>,
+    reply: BoxFuture<'static, Reply>,
+) -> HttpResponse {
+    HttpResponse {
+        status: 200,
+        headers: vec![
+            ("content-type", "text/event-stream".to_owned()),
+            ("cache-control", "no-cache".to_owned()),
+            ("x-accel-buffering", "no".to_owned()),
+        ],
+        body: HttpBody::Sse(Box::pin(SseStream::new(first, notifications, reply))),
     }
 }
 
@@ -315,15 +357,19 @@ fn preflight(req: &HttpRequest) -> HttpResponse {
     }
 }
 
-fn reply_response(reply: Reply) -> HttpResponse {
+fn reply_response(mut reply: Reply) -> HttpResponse {
     // A rate-limited request says when to come back, in the header HTTP clients read.
     let retry = (reply.http_status == 429)
         .then(|| reply.response.outcome.as_ref().err())
         .flatten()
         .and_then(|e| e.data.as_ref()?.get("retryAfterSeconds")?.as_u64());
+    let challenge = reply.www_authenticate.take();
     let mut response = json_bytes_response(reply.http_status, reply.into_json());
     if let Some(seconds) = retry {
         response.headers.push(("retry-after", seconds.to_string()));
+    }
+    if let Some(challenge) = challenge {
+        response.headers.push(("www-authenticate", challenge));
     }
     response
 }

@@ -14,6 +14,8 @@ use std::task::{Context, Poll};
 /// the client never sees progress after the result. Dropping the stream (the client went
 /// away) drops the handler: that is how a request is cancelled over HTTP.
 pub(crate) struct SseStream {
+    /// A notification already taken off the channel, sent first.
+    first: Option<Value>,
     notifications: UnboundedReceiver<Value>,
     reply: Option<BoxFuture<'static, Reply>>,
     finished: Option<Reply>,
@@ -21,10 +23,12 @@ pub(crate) struct SseStream {
 
 impl SseStream {
     pub(crate) fn new(
+        first: Option<Value>,
         notifications: UnboundedReceiver<Value>,
         reply: BoxFuture<'static, Reply>,
     ) -> Self {
         SseStream {
+            first,
             notifications,
             reply: Some(reply),
             finished: None,
@@ -37,6 +41,9 @@ impl Stream for SseStream {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Vec<u8>>> {
         let this = &mut *self;
+        if let Some(note) = this.first.take() {
+            return Poll::Ready(Some(event(&note)));
+        }
         if let Some(reply) = this.reply.as_mut() {
             if let Poll::Ready(Some(note)) = this.notifications.poll_next_unpin(cx) {
                 return Poll::Ready(Some(event(&note)));

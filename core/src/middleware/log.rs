@@ -78,22 +78,24 @@ impl Handler for RequestLogHandler {
         if let Some(target) = exchange.target() {
             fields.push(("target", json!(target)));
         }
-        if let Some(who) = exchange.identity() {
-            fields.push(("subject", json!(who.subject)));
-            if let Some(tenant) = &who.tenant {
-                fields.push(("tenant", json!(tenant)));
-            }
-        }
         if self.arguments {
             if let Some(arguments) = exchange.params().and_then(|p| p.get("arguments")) {
                 fields.push(("arguments", capped(mask_secrets(arguments))));
             }
         }
         let cancel = exchange.cancellation().clone();
+        // Access control runs inside this layer: who the caller is is known afterwards.
+        let admission = exchange.admission.clone();
         let replied = in_span(parent, self.inner.handle(exchange));
         Box::pin(async move {
             let mut reply = replied.await;
             let elapsed = runtime.monotonic_micros().saturating_sub(started);
+            if let Some(Ok(Some(who))) = admission.decided() {
+                fields.push(("subject", json!(who.subject)));
+                if let Some(tenant) = &who.tenant {
+                    fields.push(("tenant", json!(tenant)));
+                }
+            }
             fields.push(("duration_ms", json!(elapsed as f64 / 1000.0)));
             let severity = match &mut reply {
                 None if cancel.is_cancelled() => {

@@ -1,14 +1,15 @@
 //! The ordered chain around dispatch.
 //!
 //! Every MCP message a server handles, on every transport, passes through the same chain:
-//! the built-in layers (the request log, then the [`RateLimits`], when set), then the
-//! layers added with
+//! the built-in layers (the request log, then access control, then the [`RateLimits`],
+//! when set), then the layers added with
 //! [`ServerBuilder::layer`](crate::ServerBuilder::layer) in the order they were added,
 //! then dispatch. A layer wraps the handler inside it, so it sees the message on the way
 //! in (and may answer it without going further) and the reply on the way out.
 //!
-//! The transport has done its part before the chain runs: the caller is admitted (see
-//! [`Caller`](crate::auth::Caller)) and the [`TraceContext`] read or created.
+//! The transport has done its part before the chain runs: it has read the caller's
+//! credentials (see [`Caller`](crate::auth::Caller)), which the access-control layer
+//! checks, and read or created the [`TraceContext`].
 //!
 //! ```
 //! use edgemcp::middleware::{from_fn, Exchange, Next};
@@ -28,18 +29,20 @@
 //! # let _ = server;
 //! ```
 
+mod authenticate;
 mod log;
 #[cfg(feature = "metrics")]
 mod measure;
 mod rate_limit;
 mod trace;
 
+pub(crate) use authenticate::{refusal_reply, Authenticate};
 pub(crate) use log::RequestLog;
 pub(crate) use rate_limit::RateLimit;
 pub use rate_limit::{Decision, Limit, MemoryRateLimiter, RateLimiter, RateLimits, RATE_LIMITED};
 pub use trace::TraceContext;
 
-use crate::auth::{Admitted, Identity};
+use crate::auth::{Admission, Admitted, Identity};
 use crate::jsonrpc::{ErrorObject, Message, RequestId, Response};
 use crate::protocol::ProtocolVersion;
 use crate::runtime::{BoxFuture, MaybeSend, MaybeSync};
@@ -56,8 +59,14 @@ pub struct Exchange {
     pub(crate) message: Message,
     pub(crate) transport: Option<ProtocolVersion>,
     pub(crate) link: Link,
+    /// The verified caller, set by the [`Authenticate`] layer.
     pub(crate) caller: Admitted,
+    /// The request's credentials and their admission, shared by a batch's messages.
+    pub(crate) admission: Arc<Admission>,
     pub(crate) trace: Arc<TraceContext>,
+    /// Why the transport's headers disagree with the message, answered once the caller
+    /// is admitted (the answer can tell whether a tool exists).
+    pub(crate) header_mismatch: Option<String>,
 }
 
 impl Exchange {
@@ -105,7 +114,8 @@ impl Exchange {
             .unwrap_or(ProtocolVersion::HTTP_DEFAULT)
     }
 
-    /// The verified caller, when access control applies.
+    /// The verified caller, when access control applies. Layers run inside access
+    /// control, so they see it; the built-in request log outside reads it afterwards.
     pub fn identity(&self) -> Option<&Identity> {
         self.caller.as_deref()
     }
@@ -233,7 +243,9 @@ impl Handler for Dispatch {
                 transport,
                 link,
                 caller,
+                admission: _,
                 trace,
+                header_mismatch,
             } = exchange;
             // A request stops here when it is cancelled (its handler is dropped at its
             // next await, and the client, as the protocol says, gets no answer) or when
@@ -242,6 +254,9 @@ impl Handler for Dispatch {
                 Message::Request(req) => Some(req.id.clone()),
                 _ => None,
             };
+            if let Some(mismatch) = header_mismatch {
+                return Some(crate::server::header_mismatch_reply(id, mismatch));
+            }
             let runtime = server.runtime().clone();
             let cancel = link.cancel.clone();
             let left = link.remaining(&runtime);

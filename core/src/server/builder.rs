@@ -2,7 +2,7 @@ use super::listing::Listing;
 use super::{Server, ServerInner};
 use crate::auth::Auth;
 use crate::http::HttpConfig;
-use crate::middleware::{Layer, RateLimit, RateLimiter, RateLimits, RequestLog};
+use crate::middleware::{Authenticate, Layer, RateLimit, RateLimiter, RateLimits, RequestLog};
 use crate::prompt::Prompt;
 use crate::protocol::Implementation;
 use crate::resource::{Resource, ResourceTemplate};
@@ -408,9 +408,13 @@ impl ServerBuilder {
                 key
             }
         };
-        let mut layers: Vec<Arc<dyn Layer>> = vec![Arc::new(RequestLog {
-            arguments: self.log_arguments,
-        })];
+        // Access control inside the log, so refusals are logged.
+        let mut layers: Vec<Arc<dyn Layer>> = vec![
+            Arc::new(RequestLog {
+                arguments: self.log_arguments,
+            }),
+            Arc::new(Authenticate),
+        ];
         // Inside the log, so refusals are logged; outside everything else, so a refused
         // request costs nothing more.
         if !self.rate_limits.is_empty() || self.shared_rate_limiter.is_some() {

@@ -5,12 +5,12 @@ use super::input::check_client_capabilities;
 use super::report::During;
 use super::resolve::resolve_version;
 use super::{RequestContext, Server};
-use crate::auth::{admit, Admitted, Caller, Refusal};
+use crate::auth::{Admission, Admitted, Caller};
 use crate::jsonrpc::{
     describe, ErrorObject, Incoming, Message, Request, RequestId, Response, INVALID_PARAMS,
     INVALID_REQUEST,
 };
-use crate::middleware::{Exchange, TraceContext};
+use crate::middleware::{refusal_reply, Exchange, TraceContext};
 use crate::prompt::{Prompt, PromptArgs, PromptMessage, PromptReply, MAX_COMPLETIONS};
 use crate::protocol::{methods, LogLevel, ProtocolVersion, META_LOG_LEVEL, META_SERVER_INFO};
 use crate::telemetry::{in_span, OpenSpan, SpanKind};
@@ -46,6 +46,8 @@ pub struct Reply {
     /// write it again. Never read after `response` could have changed: only the outermost
     /// layer sets it, and only transports read it.
     encoded: Option<Vec<u8>>,
+    /// The `WWW-Authenticate` challenge an HTTP transport sends with a refusal.
+    pub(crate) www_authenticate: Option<String>,
 }
 
 impl PartialEq for Reply {
@@ -71,6 +73,7 @@ impl Reply {
             response,
             http_status,
             encoded: None,
+            www_authenticate: None,
         }
     }
 
@@ -190,25 +193,25 @@ impl Server {
         transport: Option<ProtocolVersion>,
         caller: Caller,
     ) -> Outcome {
-        match self.admit_bare(caller).await {
-            Ok((admitted, trace)) => self.incoming_as(incoming, transport, admitted, trace).await,
-            Err(refusal) => Outcome::One(refused(incoming_id(&incoming), &refusal)),
-        }
+        let trace = self.bare_trace();
+        self.incoming_as(incoming, transport, Admission::new(caller), trace)
+            .await
     }
 
-    /// [`handle_incoming`](Server::handle_incoming) for a caller already admitted.
+    /// [`handle_incoming`](Server::handle_incoming) with the request's credentials and
+    /// trace context.
     pub(crate) async fn incoming_as(
         &self,
         incoming: Incoming,
         transport: Option<ProtocolVersion>,
-        caller: Admitted,
+        admission: Arc<Admission>,
         trace: Arc<TraceContext>,
     ) -> Outcome {
         match incoming {
             Incoming::Single(Err(response)) => Outcome::One(Reply::new(response, 400)),
             Incoming::Single(Ok(message)) => {
                 match self
-                    .message_as(message, transport, self.link(None), caller, trace)
+                    .message_as(message, transport, self.link(None), admission, trace, None)
                     .await
                 {
                     Some(reply) => Outcome::One(reply),
@@ -230,7 +233,7 @@ impl Server {
                 }
                 // One deadline for the whole batch.
                 let link = self.link(None);
-                let (caller, trace, link) = (&caller, &trace, &link);
+                let (admission, trace, link) = (&admission, &trace, &link);
                 let replies = future::join_all(items.into_iter().map(|item| async move {
                     match item {
                         Err(response) => Some(response),
@@ -248,14 +251,20 @@ impl Server {
                                 message,
                                 transport,
                                 link.sibling(),
-                                caller.clone(),
+                                admission.clone(),
                                 trace.clone(),
+                                None,
                             )
                             .await
                             .map(|reply| reply.response),
                     }
                 }))
                 .await;
+                // A caller refused for its credentials is answered once, for the whole
+                // request, with the status and challenge that tell it what to do.
+                if let Some(Err(refusal)) = admission.decided() {
+                    return Outcome::One(refusal_reply(self.auth(), &refusal, None));
+                }
                 let responses: Vec<Response> = replies.into_iter().flatten().collect();
                 if responses.is_empty() {
                     Outcome::Accepted
@@ -278,49 +287,43 @@ impl Server {
         sink: Option<UnboundedSender<Value>>,
         caller: Caller,
     ) -> Option<Reply> {
-        let id = match &message {
-            Message::Request(req) => Some(req.id.clone()),
-            _ => None,
-        };
-        match self.admit_bare(caller).await {
-            Ok((admitted, trace)) => {
-                self.message_as(message, transport, self.link(sink), admitted, trace)
-                    .await
-            }
-            Err(refusal) => Some(refused(id, &refusal)),
-        }
+        let (admission, trace) = (Admission::new(caller), self.bare_trace());
+        self.message_as(message, transport, self.link(sink), admission, trace, None)
+            .await
     }
 
-    /// What the bare-message entry points do first: admit `caller`, and start a trace
-    /// (these transports carry none).
-    pub(super) async fn admit_bare(
-        &self,
-        caller: Caller,
-    ) -> Result<(Admitted, Arc<TraceContext>), Refusal> {
-        let admitted = admit(self.auth(), caller).await?;
-        Ok((admitted, Arc::new(TraceContext::new(self.runtime()))))
+    /// The trace context of a message from a bare-message entry point: a new one, as
+    /// these transports carry none.
+    pub(super) fn bare_trace(&self) -> Arc<TraceContext> {
+        Arc::new(TraceContext::new(self.runtime()))
     }
 
-    /// Passes one message from an admitted caller through the middleware chain.
+    /// Passes one message through the middleware chain, access control first.
     pub(crate) async fn message_as(
         &self,
         message: Message,
         transport: Option<ProtocolVersion>,
         link: Link,
-        caller: Admitted,
+        admission: Arc<Admission>,
         trace: Arc<TraceContext>,
+        header_mismatch: Option<String>,
     ) -> Option<Reply> {
-        // A client's response answers nothing this server asked; there is nothing to run.
+        // A client's response answers nothing this server asked; there is nothing to run,
+        // but a refused caller still hears why.
         if matches!(message, Message::Response) {
-            return None;
+            let auth = self.auth();
+            let refusal = admission.decide(auth).await.err()?;
+            return Some(refusal_reply(auth, &refusal, None));
         }
         let exchange = Exchange {
             server: self.clone(),
             message,
             transport,
             link,
-            caller,
+            caller: None,
+            admission,
             trace,
+            header_mismatch,
         };
         self.inner.chain.handle(exchange).await
     }
@@ -332,12 +335,14 @@ impl Server {
         req: Request,
         transport: Option<ProtocolVersion>,
         link: Link,
-        caller: Admitted,
+        admission: Arc<Admission>,
         trace: Arc<TraceContext>,
+        header_mismatch: Option<String>,
     ) -> Reply {
         let id = req.id.clone();
+        let request = Message::Request(req);
         match self
-            .message_as(Message::Request(req), transport, link, caller, trace)
+            .message_as(request, transport, link, admission, trace, header_mismatch)
             .await
         {
             Some(reply) => reply,
@@ -375,13 +380,9 @@ impl Server {
         sink: Option<UnboundedSender<Value>>,
         caller: Caller,
     ) -> Reply {
-        match self.admit_bare(caller).await {
-            Ok((admitted, trace)) => {
-                self.request_through_chain(req, transport, self.link(sink), admitted, trace)
-                    .await
-            }
-            Err(refusal) => refused(Some(req.id), &refusal),
-        }
+        let (admission, trace) = (Admission::new(caller), self.bare_trace());
+        self.request_through_chain(req, transport, self.link(sink), admission, trace, None)
+            .await
     }
 
     /// Handles one request whose revision is known.
@@ -1027,15 +1028,6 @@ pub(super) fn unanswered(id: RequestId) -> Reply {
     )
 }
 
-/// The reply to a caller access control refused: the error an HTTP request gets in its
-/// body, and the status that goes with it.
-pub(super) fn refused(id: Option<RequestId>, refusal: &Refusal) -> Reply {
-    Reply::new(
-        Response::error(id, ErrorObject::new(INVALID_REQUEST, refusal.message())),
-        refusal.http_status(),
-    )
-}
-
 /// The id of a single request, for replies that answer it before it is handled.
 pub(crate) fn incoming_id(incoming: &Incoming) -> Option<RequestId> {
     match incoming {
@@ -1045,8 +1037,8 @@ pub(crate) fn incoming_id(incoming: &Incoming) -> Option<RequestId> {
 }
 
 /// The 403 for a caller whose token lacks a scope `tool` requires; `data.requiredScopes`
-/// lets the HTTP transport name them in its `WWW-Authenticate` challenge.
-pub(crate) fn insufficient_scope(tool: &crate::tool::Tool) -> Failure {
+/// lets the access-control layer name them in its `WWW-Authenticate` challenge.
+pub(super) fn insufficient_scope(tool: &crate::tool::Tool) -> Failure {
     Failure::Refused {
         error: ErrorObject::new(
             INVALID_REQUEST,

@@ -20,7 +20,7 @@ pub use builder::{
 pub use cancel::{Cancellation, Cancelled};
 pub(crate) use context::Link;
 pub use context::RequestContext;
-pub(crate) use dispatch::{incoming_id, insufficient_scope, named_target};
+pub(crate) use dispatch::{incoming_id, named_target};
 pub use dispatch::{Outcome, Reply};
 pub use ready::Readiness;
 pub use session::Session;
@@ -192,8 +192,9 @@ impl std::fmt::Debug for Server {
 pub(crate) fn resolve_request(
     req: &crate::jsonrpc::Request,
     transport: Option<crate::protocol::ProtocolVersion>,
-) -> Result<crate::protocol::ProtocolVersion, Reply> {
-    resolve::resolve_version(req, transport).map_err(|f| f.into_reply(Some(req.id.clone())))
+) -> Result<crate::protocol::ProtocolVersion, Box<Reply>> {
+    resolve::resolve_version(req, transport)
+        .map_err(|f| Box::new(f.into_reply(Some(req.id.clone()))))
 }
 
 /// The -32022 reply for a revision this server does not speak.

@@ -2,9 +2,9 @@
 //! the revision `initialize` negotiated holds for later messages and a client can cancel
 //! what it asked for.
 
-use super::dispatch::{refused, unanswered};
+use super::dispatch::unanswered;
 use super::{Cancellation, Outcome, Server};
-use crate::auth::Caller;
+use crate::auth::{Admission, Caller};
 use crate::jsonrpc::{Incoming, Message, RequestId};
 use crate::protocol::{methods, ProtocolVersion};
 use crate::runtime::BoxFuture;
@@ -151,14 +151,11 @@ impl Server {
                 let entry = session.register(req.id.clone(), signal.clone());
                 Box::pin(async move {
                     let id = req.id.clone();
-                    let reply = match server.admit_bare(caller).await {
-                        Ok((admitted, trace)) => {
-                            server
-                                .message_as(Message::Request(req), version, link, admitted, trace)
-                                .await
-                        }
-                        Err(refusal) => Some(refused(Some(id.clone()), &refusal)),
-                    };
+                    let (admission, trace) = (Admission::new(caller), server.bare_trace());
+                    let request = Message::Request(req);
+                    let reply = server
+                        .message_as(request, version, link, admission, trace, None)
+                        .await;
                     drop(entry);
                     let outcome = match reply {
                         Some(reply) => Outcome::One(reply),
