@@ -245,7 +245,7 @@ impl Server {
         });
         // The status is not fixed until something is sent: a request refused before it
         // runs (no token, a missing scope, a limit) is answered as JSON with its status.
-        // The first notification commits the answer to a stream.
+        // The first notification, or a 200 reply, is sent as the stream asked for.
         let finished = match select(notifications.next(), reply.as_mut()).await {
             Either::Left((Some(note), _)) => return event_stream(Some(note), notifications, reply),
             Either::Left((None, _)) => reply.await,
@@ -253,7 +253,7 @@ impl Server {
         };
         // Notifications sent on the way to a reply that came at once still go out first.
         let queued = notifications.try_recv().ok();
-        if queued.is_none() && (accepts.json || finished.http_status != 200) {
+        if queued.is_none() && finished.http_status != 200 {
             return reply_response(finished);
         }
         event_stream(

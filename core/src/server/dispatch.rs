@@ -79,26 +79,23 @@ impl Reply {
 
     /// The response as JSON text.
     pub fn to_json(&self) -> Vec<u8> {
-        match &self.encoded {
-            Some(bytes) => bytes.clone(),
-            None => serde_json::to_vec(&self.response).unwrap_or_default(),
-        }
+        self.encoded
+            .clone()
+            .unwrap_or_else(|| encode_response(&self.response))
     }
 
     /// The response as JSON text, reusing what the request log already wrote.
     pub fn into_json(self) -> Vec<u8> {
-        match self.encoded {
-            Some(bytes) => bytes,
-            None => serde_json::to_vec(&self.response).unwrap_or_default(),
-        }
+        let response = &self.response;
+        self.encoded.unwrap_or_else(|| encode_response(response))
     }
 
     /// Writes the response as JSON once, keeps it for the transport, and says its length.
     pub(crate) fn encode(&mut self) -> usize {
-        let bytes = self
-            .encoded
-            .get_or_insert_with(|| serde_json::to_vec(&self.response).unwrap_or_default());
-        bytes.len()
+        let response = &self.response;
+        self.encoded
+            .get_or_insert_with(|| encode_response(response))
+            .len()
     }
 
     /// The revision this reply settles for a session: the `protocolVersion` of a
@@ -115,6 +112,11 @@ impl Reply {
         }
         object.get("protocolVersion")?.as_str()?.parse().ok()
     }
+}
+
+/// `response` as JSON; writing a response into memory cannot fail.
+fn encode_response(response: &Response) -> Vec<u8> {
+    serde_json::to_vec(response).unwrap_or_default()
 }
 
 /// What a body of messages produced.
