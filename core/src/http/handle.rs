@@ -214,24 +214,9 @@ impl Server {
         let meta = request.params.get("_meta").and_then(Value::as_object);
         let wants_stream =
             meta.is_some_and(|m| m.contains_key("progressToken") || m.contains_key(META_LOG_LEVEL));
-        if !(accepts.event_stream && (wants_stream || !accepts.json)) {
-            let link = self.link(None);
-            let reply = self
-                .request_through_chain(
-                    request,
-                    header_version,
-                    link,
-                    admission,
-                    trace,
-                    header_mismatch,
-                )
-                .await;
-            return reply_response(reply);
-        }
-        let (sink, mut notifications) = futures_channel::mpsc::unbounded();
         let server = self.clone();
-        let link = self.link(Some(sink));
-        let mut reply: BoxFuture<'static, Reply> = Box::pin(async move {
+        // The request through the chain, on the link the answer's form decides.
+        let through_chain = move |link| async move {
             server
                 .request_through_chain(
                     request,
@@ -242,7 +227,12 @@ impl Server {
                     header_mismatch,
                 )
                 .await
-        });
+        };
+        if !(accepts.event_stream && (wants_stream || !accepts.json)) {
+            return reply_response(through_chain(self.link(None)).await);
+        }
+        let (sink, mut notifications) = futures_channel::mpsc::unbounded();
+        let mut reply: BoxFuture<'static, Reply> = Box::pin(through_chain(self.link(Some(sink))));
         // The status is not fixed until something is sent: a request refused before it
         // runs (no token, a missing scope, a limit) is answered as JSON with its status.
         // The first notification, or a 200 reply, is sent as the stream asked for.
