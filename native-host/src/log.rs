@@ -12,7 +12,7 @@ use serde_json::Value;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, Sender};
-use std::sync::{Condvar, Mutex, OnceLock, PoisonError};
+use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 static TO_STDERR: AtomicBool = AtomicBool::new(false);
@@ -79,7 +79,6 @@ thread_local! {
 /// fields into a map, and hands it to the writer.
 fn write_line(line: &mut Vec<u8>, level: &str, message: &str, fields: &[(&str, Value)]) {
     line.clear();
-    let line = &mut *line;
     line.push(b'{');
     if !fields.iter().any(|(key, _)| *key == "ts_ms") {
         let ms = SystemTime::now()
@@ -193,6 +192,13 @@ struct Writer {
     wake: Condvar,
 }
 
+impl Writer {
+    /// The queue, locked. A panic while it was held leaves lines that are still lines.
+    fn pending(&self) -> MutexGuard<'_, Pending> {
+        self.pending.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
 /// Hands `line` to the writer thread: requests never wait on the log pipe. When the
 /// thread could not start, the line is written in place.
 fn queue(line: &[u8]) {
@@ -200,10 +206,7 @@ fn queue(line: &[u8]) {
         emit(line);
         return;
     };
-    let mut pending = writer
-        .pending
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner);
+    let mut pending = writer.pending();
     let idle = pending.text.is_empty() && pending.flushes.is_empty();
     pending.text.extend_from_slice(line);
     drop(pending);
@@ -233,10 +236,7 @@ fn writer() -> Option<&'static Writer> {
 fn write_forever(writer: &Writer) {
     let mut batch = Vec::new();
     loop {
-        let mut pending = writer
-            .pending
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut pending = writer.pending();
         while pending.text.is_empty() && pending.flushes.is_empty() {
             pending = writer
                 .wake
@@ -246,10 +246,7 @@ fn write_forever(writer: &Writer) {
         if pending.flushes.is_empty() {
             drop(pending);
             std::thread::sleep(BATCH_WAIT);
-            pending = writer
-                .pending
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
+            pending = writer.pending();
         }
         std::mem::swap(&mut batch, &mut pending.text);
         let flushed = std::mem::take(&mut pending.flushes);
@@ -267,12 +264,7 @@ fn write_forever(writer: &Writer) {
 pub fn flush() {
     if let Some(writer) = writer() {
         let (done, written) = channel();
-        let mut pending = writer
-            .pending
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        pending.flushes.push(done);
-        drop(pending);
+        writer.pending().flushes.push(done);
         writer.wake.notify_one();
         let _ = written.recv_timeout(Duration::from_secs(1));
     }
