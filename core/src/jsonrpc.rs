@@ -118,7 +118,7 @@ pub enum Incoming {
 }
 
 /// The error member of an error response.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ErrorObject {
     /// The error code.
     pub code: i64,

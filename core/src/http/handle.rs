@@ -295,6 +295,9 @@ fn check_stateless_headers(
     let named = match request.method.as_str() {
         methods::TOOLS_CALL | methods::PROMPTS_GET => request.params.get("name"),
         methods::RESOURCES_READ => request.params.get("uri"),
+        methods::TASKS_GET | methods::TASKS_UPDATE | methods::TASKS_CANCEL => {
+            request.params.get("taskId")
+        }
         _ => return Ok(()),
     };
     let Some(expected) = named.and_then(Value::as_str) else {

@@ -29,6 +29,17 @@ pub const COMPLETION_COMPLETE: &str = "completion/complete";
 /// Sets the log level for the session (2025 revisions).
 pub const LOGGING_SET_LEVEL: &str = "logging/setLevel";
 
+/// Reads a task's status (and, on 2026-07-28, its result).
+pub const TASKS_GET: &str = "tasks/get";
+/// Waits for a task's result (2025-11-25).
+pub const TASKS_RESULT: &str = "tasks/result";
+/// Lists the caller's tasks (2025-11-25).
+pub const TASKS_LIST: &str = "tasks/list";
+/// Cancels a task.
+pub const TASKS_CANCEL: &str = "tasks/cancel";
+/// Answers a task's input requests (2026-07-28).
+pub const TASKS_UPDATE: &str = "tasks/update";
+
 /// The client finished initializing (2025 revisions).
 pub const NOTIFICATION_INITIALIZED: &str = "notifications/initialized";
 /// The client cancels a request.
@@ -39,7 +50,7 @@ pub const NOTIFICATION_PROGRESS: &str = "notifications/progress";
 pub const NOTIFICATION_MESSAGE: &str = "notifications/message";
 
 /// Every method a client may send that this server knows, for bounded metric labels.
-pub const ALL: [&str; 17] = [
+pub const ALL: [&str; 22] = [
     INITIALIZE,
     SERVER_DISCOVER,
     PING,
@@ -54,6 +65,11 @@ pub const ALL: [&str; 17] = [
     PROMPTS_GET,
     COMPLETION_COMPLETE,
     LOGGING_SET_LEVEL,
+    TASKS_GET,
+    TASKS_RESULT,
+    TASKS_LIST,
+    TASKS_CANCEL,
+    TASKS_UPDATE,
     NOTIFICATION_INITIALIZED,
     NOTIFICATION_CANCELLED,
     NOTIFICATION_PROGRESS,

@@ -18,6 +18,11 @@ pub const META_LOG_LEVEL: &str = "io.modelcontextprotocol/logLevel";
 /// `_meta` key carrying the server's name and version on a stateless result.
 pub const META_SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
 
+/// `_meta` key tying a message to the task it belongs to (2025-11-25).
+pub const META_RELATED_TASK: &str = "io.modelcontextprotocol/related-task";
+/// The name of the tasks extension (2026-07-28), under `capabilities.extensions`.
+pub const EXTENSION_TASKS: &str = "io.modelcontextprotocol/tasks";
+
 /// Error codes MCP adds to JSON-RPC's.
 pub mod codes {
     /// A resource URI that names nothing (2025 revisions; 2026-07-28 uses -32602).

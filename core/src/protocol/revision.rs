@@ -105,6 +105,21 @@ impl ProtocolVersion {
         self.is_stateless()
     }
 
+    /// Whether the revision has the core tasks of 2025-11-25: the `tasks` capability,
+    /// `execution.taskSupport` on tools, the `task` parameter of `tools/call`,
+    /// `tasks/result` and `tasks/list`. Later revisions moved tasks into the
+    /// `io.modelcontextprotocol/tasks` extension (see [`has_task_extension`](Self::has_task_extension)).
+    pub fn has_core_tasks(self) -> bool {
+        self == ProtocolVersion::V2025_11_25
+    }
+
+    /// Whether tasks are the `io.modelcontextprotocol/tasks` extension, declared per
+    /// request: the server decides which calls become tasks, results are read with
+    /// `tasks/get`, input is answered with `tasks/update`.
+    pub fn has_task_extension(self) -> bool {
+        self.is_stateless()
+    }
+
     /// Whether `title` exists on prompts, resources and the server's info, and resource
     /// links exist as content.
     pub fn has_titles(self) -> bool {

@@ -1,6 +1,6 @@
 //! The small runtime a host hands to the core: a clock, a timer and random bytes, and
-//! optionally an HTTP client and signature checks (needed only to verify JWTs) and a
-//! logger for the operator.
+//! optionally an HTTP client and signature checks (needed only to verify JWTs), a
+//! logger for the operator and a way to run work after a response (needed only for tasks).
 //!
 //! The core never reads the system clock, sleeps or spawns on its own: `Instant::now`
 //! panics on `wasm32-unknown-unknown`, and each host (workerd, tokio, a browser) has its
@@ -15,6 +15,7 @@ mod maybe_send;
 mod metrics;
 mod rng;
 mod signature;
+mod spawn;
 mod timer;
 
 #[cfg(any(test, feature = "testing"))]
@@ -30,6 +31,7 @@ pub use maybe_send::{BoxFuture, BoxStream, MaybeSend, MaybeSync};
 pub use metrics::{MessageMeasure, Metrics};
 pub use rng::Rng;
 pub use signature::{PublicKey, SignatureAlgorithm, SignatureVerifier};
+pub use spawn::Spawner;
 pub use timer::Timer;
 
 use std::sync::Arc;
@@ -74,6 +76,7 @@ pub struct Runtime {
     metrics: Option<Arc<dyn Metrics>>,
     spans: Option<Arc<dyn crate::telemetry::SpanSink>>,
     sampler: Arc<crate::telemetry::Sampler>,
+    spawner: Option<Arc<dyn Spawner>>,
 }
 
 impl Runtime {
@@ -95,6 +98,7 @@ impl Runtime {
             metrics: None,
             spans: None,
             sampler: Arc::default(),
+            spawner: None,
         }
     }
 
@@ -166,6 +170,29 @@ impl Runtime {
             span.end();
         }
         fetched
+    }
+
+    /// Adds the host's way to run work after a response, which tasks need (see
+    /// [`Spawner`]).
+    pub fn with_spawner(mut self, spawner: impl Spawner + 'static) -> Self {
+        self.spawner = Some(Arc::new(spawner));
+        self
+    }
+
+    /// Whether the host can run work after a response.
+    pub fn can_spawn(&self) -> bool {
+        self.spawner.is_some()
+    }
+
+    /// Starts `work` on the host's spawner; `false`, dropping it, when the host has none.
+    pub fn spawn(&self, work: BoxFuture<'static, ()>) -> bool {
+        match &self.spawner {
+            Some(spawner) => {
+                spawner.spawn(work);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Adds the host's HTTP client, with which JWT verification fetches signing keys.

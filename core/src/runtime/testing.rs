@@ -113,3 +113,29 @@ impl Runtime {
         )
     }
 }
+
+/// Runs each piece of work to its end on a thread of its own, for tests of tasks on
+/// native targets.
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ThreadSpawner;
+
+#[cfg(not(target_arch = "wasm32"))]
+impl super::Spawner for ThreadSpawner {
+    fn spawn(&self, mut work: super::BoxFuture<'static, ()>) {
+        use std::task::{Context, Poll, Wake, Waker};
+        struct Unpark(std::thread::Thread);
+        impl Wake for Unpark {
+            fn wake(self: Arc<Self>) {
+                self.0.unpark();
+            }
+        }
+        std::thread::spawn(move || {
+            let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+            let mut cx = Context::from_waker(&waker);
+            while work.as_mut().poll(&mut cx) == Poll::Pending {
+                std::thread::park();
+            }
+        });
+    }
+}

@@ -7,6 +7,7 @@ use crate::prompt::Prompt;
 use crate::protocol::Implementation;
 use crate::resource::{Resource, ResourceTemplate};
 use crate::runtime::{Runtime, Severity};
+use crate::storage::TaskStore;
 use crate::tool::Tool;
 use crate::{Error, Result};
 use serde_json::{json, Map, Value};
@@ -40,6 +41,7 @@ pub struct ServerBuilder {
     shared_rate_limiter: Option<Arc<dyn RateLimiter>>,
     log_arguments: bool,
     readiness: Option<super::Readiness>,
+    tasks: Option<(Arc<dyn TaskStore>, super::TaskSettings)>,
     /// The log level the variables asked for, applied to the runtime at build.
     min_severity: Option<Option<Severity>>,
 }
@@ -77,6 +79,7 @@ impl ServerBuilder {
             shared_rate_limiter: None,
             log_arguments: false,
             readiness: None,
+            tasks: None,
             min_severity: None,
             prompts: Vec::new(),
         }
@@ -356,13 +359,59 @@ impl ServerBuilder {
         self
     }
 
+    /// Lets tool calls run as tasks (tools that declare
+    /// [`TaskSupport`](crate::tool::TaskSupport)), kept in `store` with the default
+    /// [`TaskSettings`](super::TaskSettings). Every instance that serves the same clients
+    /// should share one store, so a task started through one is read through any other.
+    ///
+    /// The runtime must be able to run work after a response
+    /// ([`Runtime::with_spawner`]).
+    ///
+    /// ```
+    /// use edgemcp::runtime::{testing::ThreadSpawner, Runtime};
+    /// use edgemcp::storage::MemoryTasks;
+    /// use edgemcp::tool::TaskSupport;
+    /// use edgemcp::{Server, Tool, ToolResult};
+    ///
+    /// let export = Tool::untyped("export", "Exports everything", serde_json::json!({"type": "object"}), |_, _| async {
+    ///     Ok(ToolResult::text("exported"))
+    /// })
+    /// .task_support(TaskSupport::Optional);
+    /// let server = Server::builder("demo", "1.0.0")
+    ///     .tool(export)
+    ///     .tasks(MemoryTasks::new())
+    ///     .build(Runtime::for_tests(0).with_spawner(ThreadSpawner))
+    ///     .unwrap();
+    /// # let _ = server;
+    /// ```
+    pub fn tasks(self, store: impl TaskStore + 'static) -> Self {
+        self.tasks_in(Arc::new(store))
+    }
+
+    /// [`tasks`](Self::tasks) with a shared store.
+    pub fn tasks_in(mut self, store: Arc<dyn TaskStore>) -> Self {
+        let settings = self.tasks.take().map(|(_, s)| s).unwrap_or_default();
+        self.tasks = Some((store, settings));
+        self
+    }
+
+    /// How long tasks are kept and may run (see [`TaskSettings`](super::TaskSettings));
+    /// takes effect with [`tasks`](Self::tasks).
+    pub fn task_settings(mut self, settings: super::TaskSettings) -> Self {
+        if let Some((_, current)) = &mut self.tasks {
+            *current = settings;
+        }
+        self
+    }
+
     /// Checks the registrations and freezes them into a server running on `runtime`.
     ///
     /// # Errors
     /// [`ErrorKind::ConfigInvalid`](crate::ErrorKind::ConfigInvalid) when two tools,
     /// prompts or resources share a name or URI, a tool name has characters MCP does not
     /// allow, a schema does not describe an object, an `x-mcp-header` annotation breaks
-    /// its rules, or the page size is zero.
+    /// its rules, the page size is zero, or a tool runs only as a task on a server
+    /// without tasks (or whose runtime cannot run work after a response).
     pub fn build(mut self, runtime: Runtime) -> Result<Server> {
         let runtime = match self.min_severity {
             Some(min) => runtime.with_min_severity(min),
@@ -386,6 +435,27 @@ impl ServerBuilder {
             })?;
             tool.mirrored = mirrored.into();
         }
+        let tasks = match self.tasks.take() {
+            Some(_) if !runtime.can_spawn() => {
+                return Err(Error::config(
+                    "Tasks need a runtime that can run work after a response; give the runtime a spawner (Runtime::with_spawner).",
+                ))
+            }
+            Some((store, settings)) => Some(super::task::Tasks::new(store, settings)),
+            None => {
+                let required = self
+                    .tools
+                    .iter()
+                    .find(|t| t.task_support == crate::tool::TaskSupport::Required);
+                if let Some(tool) = required {
+                    return Err(Error::config(format!(
+                        "Tool `{}` runs only as a task, but the server keeps no tasks; give it a task store (ServerBuilder::tasks).",
+                        tool.name
+                    )));
+                }
+                None
+            }
+        };
         let tool_index = index(&self.tools, |t| &t.name, "tool")?;
         let tool_named = |name: &str| tool_index.get(name).map(|&i| &self.tools[i]);
         for workflow in self.prompts.iter().filter_map(|p| p.workflow.as_deref()) {
@@ -424,10 +494,14 @@ impl ServerBuilder {
             }));
         }
         layers.extend(self.layers);
+        let mut tool_list = Listing::new("tools", &self.tools, Tool::descriptor);
+        if tasks.is_some() {
+            tool_list = tool_list.with_tasks(&self.tools, Tool::descriptor_with_tasks);
+        }
         Ok(Server {
             inner: Arc::new(ServerInner {
                 chain: crate::middleware::chain(&layers),
-                tool_list: Listing::new("tools", &self.tools, Tool::descriptor),
+                tool_list,
                 resource_list: Listing::new("resources", &self.resources, Resource::descriptor),
                 template_list: Listing::new(
                     "templates",
@@ -438,6 +512,7 @@ impl ServerBuilder {
                 info: self.info,
                 instructions: self.instructions,
                 readiness: self.readiness,
+                tasks,
                 runtime,
                 http: self.http,
                 page_size: self.page_size,

@@ -76,7 +76,7 @@ impl crate::Server {
 
 /// What a retry of a multi-round request (2026-07-28) brings back, and what the client
 /// declared it can do.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(crate) struct Round {
     /// `params.inputResponses`.
     pub(crate) responses: Map<String, Value>,
@@ -114,6 +114,30 @@ impl RequestContext {
                 round,
                 caller,
                 trace,
+            }),
+        }
+    }
+
+    /// This request's context for the work of a task: the same caller, revision and
+    /// answers, its own cancellation and deadline, and no notifications (the response
+    /// that could carry them is gone when the work goes on).
+    pub(crate) fn for_task(&self, cancel: Cancellation, deadline_micros: u64) -> Self {
+        let inner = &self.inner;
+        RequestContext {
+            inner: Arc::new(ContextInner {
+                runtime: inner.runtime.clone(),
+                version: inner.version,
+                progress_token: None,
+                log_level: None,
+                link: Link {
+                    notes: None,
+                    cancel,
+                    deadline_micros,
+                },
+                last_progress: Mutex::new(None),
+                round: inner.round.clone(),
+                caller: inner.caller.clone(),
+                trace: inner.trace.clone(),
             }),
         }
     }

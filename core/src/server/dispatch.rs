@@ -4,6 +4,7 @@ use super::context::{Link, Round};
 use super::input::check_client_capabilities;
 use super::report::During;
 use super::resolve::resolve_version;
+use super::task::TaskMode;
 use super::{RequestContext, Server};
 use crate::auth::{Admission, Admitted, Caller};
 use crate::jsonrpc::{
@@ -145,7 +146,7 @@ impl Failure {
         Failure::Refused { error, status: 400 }
     }
 
-    fn rpc(error: ErrorObject) -> Self {
+    pub(super) fn rpc(error: ErrorObject) -> Self {
         Failure::Refused { error, status: 200 }
     }
 
@@ -448,7 +449,7 @@ impl Server {
             methods::TOOLS_LIST if offered("tools") => Ok(inner.tool_list.page_where(
                 "tools",
                 &params,
-                version.has_structured_output(),
+                super::listing::Shape::of(version),
                 inner.page_size,
                 // A caller sees only the tools its scopes let it call.
                 |index| {
@@ -492,6 +493,10 @@ impl Server {
             methods::COMPLETION_COMPLETE if offered("completions") => {
                 let cx = self.context(method, &params, version, link, caller, trace)?;
                 self.complete(&params, cx).await
+            }
+            _ if self.offers_task_method(method, version) => {
+                self.task_method(method, &params, version, &link, caller)
+                    .await
             }
             _ => {
                 let status = if stateless { 404 } else { 200 };
@@ -589,9 +594,11 @@ impl Server {
                 info.remove("title");
             }
         }
+        let mut capabilities = self.inner.capabilities.clone();
+        self.add_task_capabilities(&mut capabilities, version);
         let mut out = Map::new();
         out.insert("protocolVersion".into(), json!(version.as_str()));
-        out.insert("capabilities".into(), self.inner.capabilities.clone());
+        out.insert("capabilities".into(), capabilities);
         out.insert("serverInfo".into(), info);
         if let Some(instructions) = &self.inner.instructions {
             out.insert("instructions".into(), json!(instructions));
@@ -607,7 +614,9 @@ impl Server {
             .map(|v| v.as_str())
             .collect();
         out.insert("supportedVersions".into(), json!(versions));
-        out.insert("capabilities".into(), self.inner.capabilities.clone());
+        let mut capabilities = self.inner.capabilities.clone();
+        self.add_task_capabilities(&mut capabilities, ProtocolVersion::LATEST);
+        out.insert("capabilities".into(), capabilities);
         if let Some(instructions) = &self.inner.instructions {
             out.insert("instructions".into(), json!(instructions));
         }
@@ -666,6 +675,11 @@ impl Server {
                 problems.join("; ")
             );
             return Ok(as_params(ToolResult::error(message).into_value(structured)));
+        }
+        if let TaskMode::Task { ttl_ms, may_answer } =
+            self.task_mode(tool, &params, cx.protocol_version())?
+        {
+            return self.call_as_task(tool, args, cx, ttl_ms, may_answer).await;
         }
         let limit = tool
             .timeout

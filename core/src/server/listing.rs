@@ -4,7 +4,30 @@ use crate::util::{decode_cursor, encode_cursor};
 use crate::{Error, Result};
 use serde_json::{Map, Value};
 
-/// The descriptors of one list, in the two shapes the revisions need.
+/// Which descriptors a revision reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// 2025-03-26: without the fields 2025-06-18 added.
+    Legacy,
+    /// Every field.
+    Modern,
+    /// Every field and, for tools, `execution` (2025-11-25, the revision of core tasks).
+    WithTasks,
+}
+
+impl Shape {
+    pub(crate) fn of(version: crate::protocol::ProtocolVersion) -> Shape {
+        if version.has_core_tasks() {
+            Shape::WithTasks
+        } else if version.has_structured_output() {
+            Shape::Modern
+        } else {
+            Shape::Legacy
+        }
+    }
+}
+
+/// The descriptors of one list, in the shapes the revisions need.
 pub(crate) struct Listing {
     /// The name inside cursors, so a cursor only works for its own list.
     name: &'static str,
@@ -12,6 +35,8 @@ pub(crate) struct Listing {
     legacy: Vec<Value>,
     /// With every field.
     modern: Vec<Value>,
+    /// With every field and what only 2025-11-25 shows; `None` when it is `modern`.
+    with_tasks: Option<Vec<Value>>,
 }
 
 impl Listing {
@@ -24,7 +49,14 @@ impl Listing {
             name,
             legacy: items.iter().map(|item| render(item, false)).collect(),
             modern: items.iter().map(|item| render(item, true)).collect(),
+            with_tasks: None,
         }
+    }
+
+    /// Adds the descriptors 2025-11-25 reads, when they differ from the modern ones.
+    pub(crate) fn with_tasks<T>(mut self, items: &[T], render: impl Fn(&T) -> Value) -> Self {
+        self.with_tasks = Some(items.iter().map(render).collect());
+        self
     }
 
     /// One page, as `{<key>: [...], nextCursor?}`.
@@ -35,7 +67,8 @@ impl Listing {
         modern: bool,
         page_size: usize,
     ) -> Result<Map<String, Value>> {
-        self.page_where(key, params, modern, page_size, |_| true)
+        let shape = if modern { Shape::Modern } else { Shape::Legacy };
+        self.page_where(key, params, shape, page_size, |_| true)
     }
 
     /// One page of the entries `keep` accepts (by position in the list); cursors count
@@ -44,11 +77,15 @@ impl Listing {
         &self,
         key: &str,
         params: &Map<String, Value>,
-        modern: bool,
+        shape: Shape,
         page_size: usize,
         keep: impl Fn(usize) -> bool,
     ) -> Result<Map<String, Value>> {
-        let all = if modern { &self.modern } else { &self.legacy };
+        let all = match (shape, &self.with_tasks) {
+            (Shape::Legacy, _) => &self.legacy,
+            (Shape::WithTasks, Some(with_tasks)) => with_tasks,
+            (Shape::Modern | Shape::WithTasks, _) => &self.modern,
+        };
         let items: Vec<&Value> = all
             .iter()
             .enumerate()

@@ -11,6 +11,7 @@ mod report;
 mod resolve;
 mod session;
 mod state;
+mod task;
 mod workflow;
 
 pub use builder::{
@@ -24,6 +25,7 @@ pub(crate) use dispatch::{incoming_id, named_target};
 pub use dispatch::{Outcome, Reply};
 pub use ready::Readiness;
 pub use session::Session;
+pub use task::TaskSettings;
 
 use crate::http::HttpConfig;
 use crate::prompt::Prompt;
@@ -91,6 +93,8 @@ pub(crate) struct ServerInner {
     pub(crate) chain: crate::middleware::BoxHandler,
     /// What `/ready` probes, when it is served.
     pub(crate) readiness: Option<ready::Readiness>,
+    /// Where tasks are kept, when calls may run as tasks.
+    pub(crate) tasks: Option<task::Tasks>,
 }
 
 impl Server {

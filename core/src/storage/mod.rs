@@ -7,6 +7,7 @@
 //! | [`KvStore`] | KV | SQLite table | [`MemoryKv`] |
 //! | [`SqlDatabase`] | D1 | SQLite | [`MemorySql`] |
 //! | [`BlobStore`] | R2 | directory, S3-compatible | [`MemoryBlobs`] |
+//! | [`TaskStore`] | Durable Object | SQLite table, PostgreSQL | [`MemoryTasks`] |
 //!
 //! Methods return boxed futures so stores can be chosen at run time and shared as
 //! `Arc<dyn KvStore>`; the futures are `Send` on native targets only (see
@@ -22,17 +23,19 @@ mod breaker;
 mod kv;
 mod memory;
 mod sql;
+mod task;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
 pub use blob::{BlobCapability, BlobList, BlobMeta, BlobObject, BlobPut, BlobStore};
 pub use breaker::{BreakerSettings, BreakerState, CircuitBreaker, Guarded};
 pub use kv::{KvCapability, KvEntry, KvKey, KvList, KvPut, KvStore};
-pub use memory::{MemoryBlobs, MemoryKv, MemorySql};
+pub use memory::{MemoryBlobs, MemoryKv, MemorySql, MemoryTasks};
 pub use sql::{
     sqlite_table_info, value_too_large, ColumnInfo, RowCollector, SqlCapability, SqlDatabase,
     SqlDialect, SqlExecution, SqlLimits, SqlRows, SqlValue, TableInfo, SQLITE_LIST_TABLES,
 };
+pub use task::{TaskCursor, TaskInput, TaskRecord, TaskStatus, TaskStore};
 
 /// A byte count for messages: `26214400 bytes (25 MiB)`, or `12 bytes`.
 fn byte_limit(bytes: u64) -> String {

@@ -63,6 +63,7 @@ pub struct Tool {
     pub(crate) timeout: Option<Duration>,
     pub(crate) required_client_capabilities: Vec<String>,
     pub(crate) scopes: Vec<String>,
+    pub(crate) task_support: TaskSupport,
     /// Parameters mirrored into `Mcp-Param-*` headers, read from the input schema when
     /// the server is built.
     pub(crate) mirrored: Arc<[MirroredParam]>,
@@ -111,6 +112,7 @@ impl Tool {
             timeout: None,
             required_client_capabilities: Vec::new(),
             scopes: Vec::new(),
+            task_support: TaskSupport::Forbidden,
             mirrored: Arc::new([]),
             handler,
         }
@@ -162,6 +164,26 @@ impl Tool {
         self
     }
 
+    /// Whether calls of this tool may run as tasks, which outlive their request (see
+    /// [`TaskSupport`]). The server needs a task store
+    /// ([`ServerBuilder::tasks`](crate::ServerBuilder::tasks)) for anything but
+    /// [`TaskSupport::Forbidden`], the default.
+    ///
+    /// ```
+    /// use edgemcp::tool::TaskSupport;
+    /// use edgemcp::{Tool, ToolResult};
+    ///
+    /// let export = Tool::untyped("export", "Exports everything", serde_json::json!({"type": "object"}), |_, _| async {
+    ///     Ok(ToolResult::text("exported"))
+    /// })
+    /// .task_support(TaskSupport::Optional);
+    /// # let _ = export;
+    /// ```
+    pub fn task_support(mut self, support: TaskSupport) -> Self {
+        self.task_support = support;
+        self
+    }
+
     /// The tool's name.
     pub fn name(&self) -> &str {
         &self.name
@@ -193,6 +215,15 @@ impl Tool {
 
     /// The descriptor as `tools/list` shows it; `full` adds the fields of 2025-06-18 on.
     pub(crate) fn descriptor(&self, full: bool) -> Value {
+        self.descriptor_with(full, false)
+    }
+
+    /// The descriptor of 2025-11-25, which says whether calls may be tasks.
+    pub(crate) fn descriptor_with_tasks(&self) -> Value {
+        self.descriptor_with(true, true)
+    }
+
+    fn descriptor_with(&self, full: bool, execution: bool) -> Value {
         let mut out = Map::new();
         out.insert("name".into(), Value::String(self.name.clone()));
         if full {
@@ -215,6 +246,12 @@ impl Tool {
                 out.insert("annotations".into(), value);
             }
         }
+        if execution {
+            let support = Value::from(self.task_support.as_str());
+            let mut execution = Map::new();
+            execution.insert("taskSupport".into(), support);
+            out.insert("execution".into(), Value::Object(execution));
+        }
         Value::Object(out)
     }
 }
@@ -224,6 +261,36 @@ impl std::fmt::Debug for Tool {
         f.debug_struct("Tool")
             .field("name", &self.name)
             .finish_non_exhaustive()
+    }
+}
+
+/// Whether a tool's calls may run as tasks: answered at once with a task id, their
+/// result fetched later, so they may outlast the request (and the isolate or instance
+/// that took it).
+///
+/// On 2025-11-25 the client asks for a task with the call's `task` parameter; on
+/// 2026-07-28 (the `io.modelcontextprotocol/tasks` extension) the server decides, for
+/// clients that declare the extension.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TaskSupport {
+    /// Calls always run within their request (the default).
+    #[default]
+    Forbidden,
+    /// A call runs as a task when the client can take one; a call that finishes at once
+    /// may still be answered directly on 2026-07-28.
+    Optional,
+    /// Calls run only as tasks; a client that cannot take one is refused.
+    Required,
+}
+
+impl TaskSupport {
+    /// The value as the wire spells it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            TaskSupport::Forbidden => "forbidden",
+            TaskSupport::Optional => "optional",
+            TaskSupport::Required => "required",
+        }
     }
 }
 

@@ -6,13 +6,16 @@
 //! serves it as a Worker (`examples/conformance/wrangler.toml`). `scripts/conformance`
 //! runs the suite against both.
 //!
-//! The 2026-07-28 multi-round fixtures (`test_input_required_result_*`) are in `input`.
+//! The 2026-07-28 multi-round fixtures (`test_input_required_result_*`) are in `input`;
+//! the task fixtures (`greet`, `slow_compute`, ...) in `tasks`, served where the runtime
+//! can run work after a response (natively; kept in memory).
 //! Fixtures that need the server to send requests to the client during a 2025 call
 //! (sampling, elicitation) are not here: a stateless host cannot carry them, and
 //! `examples/conformance/expected-failures/` lists the scenarios that need them, with
 //! reasons.
 
 mod input;
+mod tasks;
 
 use base64::Engine;
 use edgemcp::protocol::{Content, LogLevel, ResourceContents};
@@ -44,6 +47,11 @@ pub fn fixture_server(runtime: edgemcp::runtime::Runtime) -> Result<Server> {
         .instructions("The fixtures of the MCP conformance suite.")
         .tools(tools())
         .tools(input::tools());
+    if runtime.can_spawn() {
+        builder = builder
+            .tools(tasks::tools())
+            .tasks(edgemcp::storage::MemoryTasks::new());
+    }
     for resource in resources() {
         builder = builder.resource(resource);
     }

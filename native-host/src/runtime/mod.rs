@@ -1,11 +1,12 @@
 //! The runtime the native host gives the core: the system clock, tokio's timer, the
-//! operating system's random source, an HTTPS client, aws-lc-rs signature checks and
-//! the JSON log lines of [`crate::log`].
+//! operating system's random source, an HTTPS client, aws-lc-rs signature checks, the
+//! JSON log lines of [`crate::log`], and tokio tasks for work that outlives a response
+//! (MCP tasks).
 
 pub(crate) mod http_client;
 mod signatures;
 
-use edgemcp::runtime::{BoxFuture, Clock, LogEvent, Logger, Rng, Runtime, Timer};
+use edgemcp::runtime::{BoxFuture, Clock, LogEvent, Logger, Rng, Runtime, Spawner, Timer};
 use edgemcp::{Error, ErrorKind};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -31,6 +32,16 @@ struct TokioTimer;
 impl Timer for TokioTimer {
     fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
         Box::pin(tokio::time::sleep(duration))
+    }
+}
+
+/// Runs work on the tokio runtime the host was started in. The work lives as long as the
+/// process: a task whose process stops is failed once its lease runs out.
+struct TokioSpawner(tokio::runtime::Handle);
+
+impl Spawner for TokioSpawner {
+    fn spawn(&self, work: BoxFuture<'static, ()>) {
+        drop(self.0.spawn(work));
     }
 }
 
@@ -60,8 +71,12 @@ impl Logger for JsonLines {
 /// # Errors
 /// When the HTTP client cannot start (its TLS configuration failed).
 pub fn runtime() -> edgemcp::Result<Runtime> {
-    Ok(Runtime::new(SystemClock, TokioTimer, OsRng)
+    let runtime = Runtime::new(SystemClock, TokioTimer, OsRng)
         .with_http_client(http_client::ReqwestClient::new()?)
         .with_signature_verifier(signatures::AwsLcSignatures)
-        .with_logger(JsonLines))
+        .with_logger(JsonLines);
+    Ok(match tokio::runtime::Handle::try_current() {
+        Ok(handle) => runtime.with_spawner(TokioSpawner(handle)),
+        Err(_) => runtime,
+    })
 }

@@ -1,4 +1,4 @@
-//! In-memory stores: [`MemoryKv`], [`MemoryBlobs`] and [`MemorySql`].
+//! In-memory stores: [`MemoryKv`], [`MemoryBlobs`], [`MemorySql`] and [`MemoryTasks`].
 //!
 //! They keep everything in a `Mutex`-guarded `BTreeMap`, read time from the
 //! [`Runtime`](crate::runtime::Runtime) (so tests can move a
@@ -9,10 +9,12 @@ mod blob;
 mod kv;
 mod sql;
 mod sql_parse;
+mod task;
 
 pub use blob::MemoryBlobs;
 pub use kv::MemoryKv;
 pub use sql::MemorySql;
+pub use task::MemoryTasks;
 
 use crate::base64::{self, Form};
 use crate::{Error, Result};
