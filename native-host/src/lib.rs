@@ -38,9 +38,9 @@ use storage::Metered;
 /// Opens the stores (applying migrations) and builds the server every command runs.
 ///
 /// Layout under the data folder: `db.sqlite` (the SQL toolkit's database), `kv.sqlite`
-/// (the KV store), `blobs/` (the object store, unless `EDGEMCP_BLOB_BACKEND=s3`). With
-/// `EDGEMCP_DATABASE_URL` (or the `PG*` variables), SQL and KV live in PostgreSQL
-/// instead, shared by every instance.
+/// (the KV store), `tasks.sqlite` (tasks), `blobs/` (the object store, unless
+/// `EDGEMCP_BLOB_BACKEND=s3`). With `EDGEMCP_DATABASE_URL` (or the `PG*` variables), SQL,
+/// KV and tasks live in PostgreSQL instead, shared by every instance.
 ///
 /// # Errors
 /// When the data folder cannot be created or opened, a migration fails, or a setting is
@@ -82,6 +82,7 @@ pub fn build_server(config: &NativeConfig) -> Result<Server> {
     let OpenedStores {
         sql,
         kv,
+        tasks,
         rate_limiter,
     } = open_sql_and_kv(config, &toolkit, &runtime)?;
     let blobs: Arc<dyn edgemcp::storage::BlobStore> = match config.blob_backend()? {
@@ -130,15 +131,25 @@ pub fn build_server(config: &NativeConfig) -> Result<Server> {
         );
         builder = builder.auth(auth);
     }
+    let tasks_enabled = match config.var("EDGEMCP_TASKS_ENABLED") {
+        Some(flag) => edgemcp::toolkit::parse_flag("EDGEMCP_TASKS_ENABLED", &flag)?,
+        None => true,
+    };
+    if tasks_enabled {
+        builder = builder
+            .tasks_in(tasks)
+            .task_settings(edgemcp::TaskSettings::from_vars(|name| config.var(name))?);
+    }
     builder
         .readiness(Readiness::new().stores(&stores).breakers(breakers))
         .build(runtime)
 }
 
-/// The SQL and KV stores, and where rate-limit buckets live when not in memory.
+/// The SQL, KV and task stores, and where rate-limit buckets live when not in memory.
 struct OpenedStores {
     sql: Arc<dyn SqlDatabase>,
     kv: Arc<dyn KvStore>,
+    tasks: Arc<dyn edgemcp::storage::TaskStore>,
     rate_limiter: Option<Arc<dyn edgemcp::middleware::RateLimiter>>,
 }
 
@@ -164,7 +175,7 @@ fn open_sql_and_kv(
     }
     if let Some(settings) = storage::postgres::PgSettings::from_vars(|name| config.var(name))? {
         log::info(
-            "SQL and KV are kept in PostgreSQL",
+            "SQL, KV and tasks are kept in PostgreSQL",
             &[("database", settings.describe().into())],
         );
         let stores = storage::postgres::open(&settings, runtime.clone(), migrations.as_deref())?;
@@ -178,6 +189,7 @@ fn open_sql_and_kv(
         return Ok(OpenedStores {
             sql: Arc::new(Metered::new(Arc::new(stores.sql), "postgres")),
             kv: Arc::new(Metered::new(Arc::new(stores.kv), "postgres")),
+            tasks: Arc::new(stores.tasks),
             rate_limiter: shared_limits.then(|| {
                 Arc::new(stores.rate_limiter) as Arc<dyn edgemcp::middleware::RateLimiter>
             }),
@@ -192,9 +204,11 @@ fn open_sql_and_kv(
     }
     let sql = storage::SqliteSql::open(&db_path, toolkit.sql.max_result_bytes)?;
     let kv = storage::SqliteKv::open(&data.join("kv.sqlite"), runtime.clone())?;
+    let tasks = storage::SqliteTasks::open(&data.join("tasks.sqlite"))?;
     Ok(OpenedStores {
         sql: Arc::new(Metered::new(Arc::new(sql), "sqlite")),
         kv: Arc::new(Metered::new(Arc::new(kv), "sqlite")),
+        tasks: Arc::new(tasks),
         rate_limiter: None,
     })
 }

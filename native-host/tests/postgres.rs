@@ -95,6 +95,7 @@ async fn the_stores_keep_the_storage_promises() {
     let stores = postgres::open(&settings(&url, &[]), runtime, None).unwrap();
     edgemcp::storage::testing::sql_behavior(&stores.sql).await;
     edgemcp::storage::testing::kv_behavior(&stores.kv, Some(&clock)).await;
+    edgemcp::storage::testing::task_behavior(&stores.tasks).await;
 
     // The KV table lives in the server's own schema, out of the SQL toolkit's sight.
     let tables = edgemcp::storage::SqlDatabase::tables(&stores.sql)

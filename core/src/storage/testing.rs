@@ -688,3 +688,132 @@ async fn blob_clear(store: &dyn BlobStore, prefix: &str) {
         blob_delete(store, &object.key).await;
     }
 }
+
+/// Checks the promises of [`TaskStore`](crate::storage::TaskStore): a task is read back
+/// as stored and only by its owner; `replace` writes only over the version it names;
+/// listing is newest first, resumes after a cursor and holds only the owner's tasks;
+/// purging deletes expired tasks and only them.
+///
+/// Owners are unique to each run (`edgemcp-behavior/…`), so the suite works on a store
+/// that holds other tasks; it leaves its own tasks expired far in the past, so a purge
+/// at any later time removes them.
+pub async fn task_behavior(store: &dyn crate::storage::TaskStore) {
+    use crate::storage::{TaskCursor, TaskInput, TaskRecord, TaskStatus};
+    let owner = unique_prefix("tasks");
+    let other = format!("{owner}other");
+    let record = |id: &str, owner: &str, created_ms: u64| TaskRecord {
+        id: format!("{owner}{id}"),
+        owner: owner.to_owned(),
+        tool: "tool".to_owned(),
+        arguments: serde_json::json!({"n": 1, "text": "héllo \u{0}"}),
+        status: TaskStatus::Working,
+        status_message: None,
+        created_ms,
+        updated_ms: created_ms,
+        ttl_ms: Some(1000),
+        expires_ms: created_ms + 1000,
+        poll_interval_ms: 500,
+        lease_until_ms: created_ms + 100,
+        version: 0,
+        input: TaskInput::default(),
+        result: None,
+        error: None,
+    };
+    // Times far in the past, so no other task can expire in between.
+    let base = 1_000_000;
+    let first = record("a", &owner, base);
+    store
+        .create(&first)
+        .await
+        .expect("create stores a new task");
+    let found = store.get(&owner, &first.id).await.expect("get succeeds");
+    assert_eq!(found.as_ref(), Some(&first), "a task reads back as stored");
+    assert_eq!(
+        store.get(&other, &first.id).await.expect("get succeeds"),
+        None,
+        "another owner does not see the task"
+    );
+    assert!(
+        store.create(&first).await.is_err(),
+        "a second task with the same id is refused"
+    );
+
+    let mut changed = first.clone();
+    changed.status = TaskStatus::Completed;
+    changed.result = Some(serde_json::json!({"content": []}));
+    changed.version = 1;
+    assert!(
+        store.replace(&changed, 0).await.expect("replace succeeds"),
+        "replace writes over the version it names"
+    );
+    let mut stale = first.clone();
+    stale.status = TaskStatus::Cancelled;
+    stale.version = 1;
+    assert!(
+        !store.replace(&stale, 0).await.expect("replace succeeds"),
+        "replace refuses a version that changed"
+    );
+    assert_eq!(
+        store.get(&owner, &first.id).await.expect("get succeeds"),
+        Some(changed),
+        "a refused replace changes nothing"
+    );
+
+    // Five more tasks, two sharing a creation time; one of another owner.
+    for (id, created) in [("b", 1), ("c", 2), ("d", 2), ("e", 3), ("f", 4)] {
+        store
+            .create(&record(id, &owner, base + created))
+            .await
+            .expect("create stores a new task");
+    }
+    store
+        .create(&record("z", &other, base + 5))
+        .await
+        .expect("create stores a new task");
+    let mut seen = Vec::new();
+    let mut after: Option<TaskCursor> = None;
+    for _ in 0..MAX_PAGES {
+        let page = store
+            .list(&owner, after.as_ref(), 2)
+            .await
+            .expect("list succeeds");
+        assert!(page.len() <= 2, "a page holds at most the limit");
+        let Some(last) = page.last() else { break };
+        after = Some(TaskCursor {
+            created_ms: last.created_ms,
+            id: last.id.clone(),
+        });
+        seen.extend(
+            page.iter()
+                .map(|t| t.id.trim_start_matches(&owner).to_owned()),
+        );
+    }
+    assert_eq!(
+        seen,
+        ["f", "e", "d", "c", "b", "a"],
+        "listing is newest first (ties by id, descending), resumes after the cursor and holds only the owner's tasks"
+    );
+
+    let purged = store
+        .purge_expired(base + 1002)
+        .await
+        .expect("purge succeeds");
+    assert!(purged >= 3, "tasks expired at the purge time are deleted");
+    assert_eq!(
+        store.get(&owner, &first.id).await.expect("get succeeds"),
+        None,
+        "a purged task is gone"
+    );
+    assert!(
+        store
+            .get(&owner, &format!("{owner}e"))
+            .await
+            .expect("get succeeds")
+            .is_some(),
+        "a task not yet expired survives the purge"
+    );
+    store
+        .purge_expired(base + 10_000)
+        .await
+        .expect("purge succeeds");
+}

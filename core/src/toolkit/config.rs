@@ -223,7 +223,8 @@ pub fn parse_flag(name: &str, value: &str) -> Result<bool> {
     }
 }
 
-fn number(name: &str, value: &str, min: u64, max: u64) -> Result<u64> {
+/// Reads a whole number from `min` to `max` for the variable `name`.
+pub(crate) fn number(name: &str, value: &str, min: u64, max: u64) -> Result<u64> {
     value
         .parse::<u64>()
         .ok()

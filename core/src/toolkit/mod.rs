@@ -13,7 +13,7 @@
 //! ```
 
 mod blob;
-mod config;
+pub(crate) mod config;
 mod kv;
 mod schemas;
 pub(crate) mod sql;

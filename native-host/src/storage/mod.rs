@@ -6,8 +6,9 @@
 //! | [`KvStore`](edgemcp::storage::KvStore) | [`SqliteKv`] | table `_edgemcp_kv` of a SQLite file (`kv.sqlite`) |
 //! | [`BlobStore`](edgemcp::storage::BlobStore) | [`FsBlobs`] | a directory (`blobs/`) |
 //! | [`BlobStore`](edgemcp::storage::BlobStore) | [`S3Blobs`] | an S3-compatible bucket (S3, R2, GCS) |
+//! | [`TaskStore`](edgemcp::storage::TaskStore) | [`SqliteTasks`] | table `_edgemcp_tasks` of a SQLite file (`tasks.sqlite`) |
 //!
-//! With `EDGEMCP_DATABASE_URL` (or the `PG*` variables) SQL and KV move to PostgreSQL
+//! With `EDGEMCP_DATABASE_URL` (or the `PG*` variables) SQL, KV and tasks move to PostgreSQL
 //! instead: [`postgres`].
 //!
 //! [`apply_migrations`] applies the D1 migration files of a folder to the SQL database and
@@ -37,6 +38,7 @@ pub mod postgres;
 mod s3;
 mod sql;
 mod sqlite_policy;
+mod tasks;
 
 pub use fs::FsBlobs;
 pub use kv::SqliteKv;
@@ -45,6 +47,7 @@ pub use migrate::apply_migrations;
 pub use s3::{S3Blobs, S3Settings};
 pub use sql::SqliteSql;
 pub use sqlite_policy::{authorize, StatementPolicy};
+pub use tasks::SqliteTasks;
 
 use edgemcp::{Error, Result};
 use std::sync::{Mutex, MutexGuard};

@@ -55,6 +55,54 @@ pub struct TaskSettings {
     pub answer_within: Duration,
 }
 
+impl TaskSettings {
+    /// Reads the settings through `get` (a variable's value if set), the defaults for
+    /// those not set: `EDGEMCP_TASK_TTL_SECONDS`, `EDGEMCP_TASK_MAX_TTL_SECONDS`,
+    /// `EDGEMCP_TASK_POLL_MS`, `EDGEMCP_TASK_LEASE_SECONDS`, `EDGEMCP_TASK_MAX_SECONDS`.
+    ///
+    /// ```
+    /// use edgemcp::TaskSettings;
+    /// use std::time::Duration;
+    ///
+    /// let settings = TaskSettings::from_vars(|name| (name == "EDGEMCP_TASK_LEASE_SECONDS").then(|| "3".to_owned()))?;
+    /// assert_eq!(settings.lease, Duration::from_secs(3));
+    /// assert!(TaskSettings::from_vars(|_| Some("soon".to_owned())).is_err());
+    /// # Ok::<(), edgemcp::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`ErrorKind::ConfigInvalid`](crate::ErrorKind::ConfigInvalid) naming the variable
+    /// whose value is not a whole number in range.
+    pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> crate::Result<Self> {
+        use crate::toolkit::config::number;
+        let mut settings = TaskSettings::default();
+        let read = |name: &str, min: u64, max: u64| -> crate::Result<Option<u64>> {
+            get(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+                .map(|v| number(name, &v, min, max))
+                .transpose()
+        };
+        const DAY: u64 = 86_400;
+        if let Some(secs) = read("EDGEMCP_TASK_TTL_SECONDS", 1, 30 * DAY)? {
+            settings.default_ttl = Duration::from_secs(secs);
+        }
+        if let Some(secs) = read("EDGEMCP_TASK_MAX_TTL_SECONDS", 1, 30 * DAY)? {
+            settings.max_ttl = Duration::from_secs(secs);
+        }
+        if let Some(ms) = read("EDGEMCP_TASK_POLL_MS", 10, 60_000)? {
+            settings.poll_interval = Duration::from_millis(ms);
+        }
+        if let Some(secs) = read("EDGEMCP_TASK_LEASE_SECONDS", 1, 3600)? {
+            settings.lease = Duration::from_secs(secs);
+        }
+        if let Some(secs) = read("EDGEMCP_TASK_MAX_SECONDS", 1, DAY)? {
+            settings.max_duration = Duration::from_secs(secs);
+        }
+        Ok(settings)
+    }
+}
+
 impl Default for TaskSettings {
     fn default() -> Self {
         TaskSettings {

@@ -99,3 +99,12 @@ impl TaskStore for MemoryTasks {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn keeps_the_promises_of_a_task_store() {
+        let tasks = super::MemoryTasks::new();
+        futures_executor::block_on(crate::storage::testing::task_behavior(&tasks));
+    }
+}

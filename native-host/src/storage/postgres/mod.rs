@@ -17,12 +17,14 @@ mod kv;
 mod pool;
 mod rate_limit;
 mod sql;
+mod tasks;
 mod tls;
 mod values;
 
 pub use kv::PgKv;
 pub use rate_limit::PgRateLimiter;
 pub use sql::PgSql;
+pub use tasks::PgTasks;
 pub use tls::RustlsConnect;
 
 use crate::log;
@@ -204,6 +206,8 @@ pub struct PgStores {
     pub kv: PgKv,
     /// The rate-limit buckets every instance shares.
     pub rate_limiter: PgRateLimiter,
+    /// The tasks every instance shares.
+    pub tasks: PgTasks,
     /// The migrations applied at this start, by name.
     pub applied: Vec<String>,
 }
@@ -265,7 +269,8 @@ pub fn open(
             settings.statement_timeout,
         ),
         kv: PgKv::new(pool.clone(), runtime),
-        rate_limiter: PgRateLimiter::new(pool),
+        rate_limiter: PgRateLimiter::new(pool.clone()),
+        tasks: PgTasks::new(pool),
         applied,
     })
 }
@@ -318,6 +323,10 @@ async fn prepare(
         .batch_execute(rate_limit::TABLE)
         .await
         .map_err(|e| failed("Creating the rate-limit table", e))?;
+    client
+        .batch_execute(tasks::TABLE)
+        .await
+        .map_err(|e| failed("Creating the task table", e))?;
     client
         .batch_execute(LEDGER)
         .await
