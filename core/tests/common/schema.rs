@@ -108,6 +108,10 @@ fn result_def(method: &str) -> Option<&'static str> {
         "prompts/list" => "ListPromptsResult",
         "prompts/get" => "GetPromptResult",
         "completion/complete" => "CompleteResult",
+        "tasks/get" => "GetTaskResult",
+        "tasks/list" => "ListTasksResult",
+        "tasks/cancel" => "CancelTaskResult",
+        "tasks/result" => "CallToolResult",
         _ => return None,
     })
 }
@@ -182,6 +186,15 @@ pub fn check_message(version: ProtocolVersion, method: &str, message: &Value) {
     // A multi-round request's first answers are InputRequiredResults, whatever the method.
     if message["result"]["resultType"] == "input_required" {
         assert_valid(version, "InputRequiredResult", &message["result"]);
+        return;
+    }
+    // A call that became a task: the 2025-11-25 schema has its shape; the 2026-07-28 one
+    // leaves it to the tasks extension, so only the envelope above is checked there.
+    if message["result"].get("task").is_some() {
+        assert_valid(version, "CreateTaskResult", &message["result"]);
+        return;
+    }
+    if message["result"]["resultType"] == "task" {
         return;
     }
     if let Some(def) = result_def(method) {
