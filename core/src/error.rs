@@ -34,6 +34,8 @@ pub enum ErrorKind {
     Upstream,
     /// The operation ran past its time limit.
     Timeout,
+    /// The client cancelled the operation before it finished.
+    Cancelled,
     /// A store or service is paused after repeated failures (its circuit breaker is
     /// open); retrying later may succeed. The message names it, and nothing more.
     Unavailable,
@@ -67,6 +69,8 @@ impl ErrorKind {
             ErrorKind::Upstream => 502,
             ErrorKind::Storage => 503,
             ErrorKind::Timeout => 504,
+            // nginx's "client closed request": nobody waits for the answer.
+            ErrorKind::Cancelled => 499,
             ErrorKind::Unavailable => 503,
             ErrorKind::ConfigInvalid | ErrorKind::Internal => 500,
         }
@@ -111,6 +115,7 @@ impl ErrorKind {
             ErrorKind::Storage => "storage error",
             ErrorKind::Upstream => "upstream error",
             ErrorKind::Timeout => "timeout",
+            ErrorKind::Cancelled => "cancelled",
             ErrorKind::Unavailable => "unavailable",
             ErrorKind::ConfigInvalid => "invalid configuration",
             ErrorKind::Internal => "internal error",
@@ -304,6 +309,7 @@ mod tests {
             (ErrorKind::RateLimited, false),
             (ErrorKind::Unsupported, false),
             (ErrorKind::Timeout, false),
+            (ErrorKind::Cancelled, false),
             (ErrorKind::Unavailable, false),
             (ErrorKind::Storage, true),
             (ErrorKind::Upstream, true),

@@ -10,6 +10,7 @@ scenarios!(
     blob_tools_round_trip_and_key_rules,
     sql_tools_query_page_and_refuse,
     sql_execute_is_opt_in_and_guarded,
+    sql_export_writes_the_whole_result_or_nothing,
     sql_queries_stop_at_the_time_limit,
     toolkits_can_be_switched_off,
 );
@@ -335,6 +336,86 @@ mod scenarios {
                 "{statement}"
             );
         }
+    }
+
+    pub(crate) async fn sql_export_writes_the_whole_result_or_nothing() {
+        // A 1 KiB page budget: 250 rows take many pages.
+        let (c, stores) = client(&[
+            ("EDGEMCP_SQL_MAX_RESULT_BYTES", "1024"),
+            ("EDGEMCP_SQL_EXPORT_MAX_ROWS", "250"),
+        ]);
+        let blobs = stores.blobs.clone().unwrap();
+        let read = |key: &'static str| {
+            let blobs = blobs.clone();
+            async move {
+                let object = blobs.get(key).await.unwrap();
+                object.map(|o| String::from_utf8(o.body).unwrap())
+            }
+        };
+        let done = call(
+            &c,
+            "sql_export",
+            json!({"query": "SELECT id, name, email FROM customers", "format": "csv", "key": "exports/all.csv"}),
+        )
+        .await;
+        assert_eq!(done["structuredContent"]["rows"], 250, "{done}");
+        let csv = read("exports/all.csv")
+            .await
+            .expect("the export was written");
+        let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
+        assert_eq!(lines.len(), 251);
+        assert_eq!(lines[0], "id,name,email");
+        assert_eq!(lines[1], "1,Customer 1,c1@example.com");
+        assert_eq!(lines[250], "250,Customer 250,c250@example.com");
+        assert_eq!(done["structuredContent"]["bytes"], csv.len());
+
+        let done = call(
+            &c,
+            "sql_export",
+            json!({"query": "SELECT id, name FROM customers WHERE id = ?1", "params": [2], "format": "jsonl", "key": "exports/two.jsonl"}),
+        )
+        .await;
+        assert_eq!(
+            done["structuredContent"]["content_type"],
+            "application/jsonl"
+        );
+        let jsonl = read("exports/two.jsonl").await.unwrap();
+        assert_eq!(jsonl, "{\"id\":2,\"name\":\"Customer 2\"}\n");
+
+        // Refusals write nothing: a write statement, a key outside the store, too many rows.
+        let (small, _) = client(&[("EDGEMCP_SQL_EXPORT_MAX_ROWS", "100")]);
+        for (c, args, expected) in [
+            (
+                &c,
+                json!({"query": "DELETE FROM customers", "format": "csv", "key": "exports/x.csv"}),
+                "refused",
+            ),
+            (
+                &c,
+                json!({"query": "SELECT id FROM customers", "format": "csv", "key": "../x.csv"}),
+                "not allowed",
+            ),
+            (
+                &small,
+                json!({"query": "SELECT id FROM customers", "format": "csv", "key": "exports/x.csv"}),
+                "more than 100 rows",
+            ),
+        ] {
+            let refused = call(c, "sql_export", args.clone()).await;
+            assert!(error_text(&refused).contains(expected), "{args}: {refused}");
+        }
+        assert_eq!(
+            read("exports/x.csv").await,
+            None,
+            "a refused export writes nothing"
+        );
+        let rows = stores
+            .sql
+            .unwrap()
+            .query("SELECT id FROM customers", &[], SqlLimits::rows(1000))
+            .await
+            .unwrap();
+        assert_eq!(rows.rows.len(), 250, "the refused DELETE deleted nothing");
     }
 
     /// A database whose queries never finish.

@@ -28,6 +28,12 @@ pub struct SqlConfig {
     /// offered with tenant isolation on. `EDGEMCP_SQL_SHARED_ACROSS_TENANTS`, default
     /// `false`: with isolation on and this off, the server refuses to start.
     pub shared_across_tenants: bool,
+    /// The most rows one `sql_export` writes. `EDGEMCP_SQL_EXPORT_MAX_ROWS`, default
+    /// 100 000, at most 10 000 000.
+    pub export_max_rows: usize,
+    /// The largest object one `sql_export` writes. `EDGEMCP_SQL_EXPORT_MAX_BYTES`, default
+    /// 16 MiB, at most 1 GiB.
+    pub export_max_bytes: usize,
 }
 
 /// The default of [`SqlConfig::max_result_bytes`]: 4 MiB.
@@ -105,6 +111,8 @@ impl Default for ToolkitConfig {
                 timeout: Duration::from_secs(10),
                 max_result_bytes: SQL_MAX_RESULT_BYTES,
                 shared_across_tenants: false,
+                export_max_rows: 100_000,
+                export_max_bytes: 16 * 1024 * 1024,
             },
             kv: KvConfig {
                 enabled: true,
@@ -124,13 +132,15 @@ impl Default for ToolkitConfig {
 
 impl ToolkitConfig {
     /// Every variable name this reads, for hosts that list or forward them.
-    pub const VARIABLES: [&'static str; 12] = [
+    pub const VARIABLES: [&'static str; 14] = [
         "EDGEMCP_SQL_ENABLED",
         "EDGEMCP_SQL_MAX_ROWS",
         "EDGEMCP_SQL_ALLOW_WRITES",
         "EDGEMCP_SQL_TIMEOUT_MS",
         "EDGEMCP_SQL_MAX_RESULT_BYTES",
         "EDGEMCP_SQL_SHARED_ACROSS_TENANTS",
+        "EDGEMCP_SQL_EXPORT_MAX_ROWS",
+        "EDGEMCP_SQL_EXPORT_MAX_BYTES",
         "EDGEMCP_KV_ENABLED",
         "EDGEMCP_KV_PREFIX",
         "EDGEMCP_KV_MAX_VALUE_BYTES",
@@ -170,6 +180,14 @@ impl ToolkitConfig {
         }
         if let Some(v) = get("EDGEMCP_SQL_SHARED_ACROSS_TENANTS") {
             c.sql.shared_across_tenants = parse_flag("EDGEMCP_SQL_SHARED_ACROSS_TENANTS", &v)?;
+        }
+        if let Some(v) = get("EDGEMCP_SQL_EXPORT_MAX_ROWS") {
+            c.sql.export_max_rows =
+                number("EDGEMCP_SQL_EXPORT_MAX_ROWS", &v, 1, 10_000_000)? as usize;
+        }
+        if let Some(v) = get("EDGEMCP_SQL_EXPORT_MAX_BYTES") {
+            c.sql.export_max_bytes =
+                number("EDGEMCP_SQL_EXPORT_MAX_BYTES", &v, 1024, 1024 * 1024 * 1024)? as usize;
         }
         if let Some(v) = get("EDGEMCP_KV_ENABLED") {
             c.kv.enabled = parse_flag("EDGEMCP_KV_ENABLED", &v)?;

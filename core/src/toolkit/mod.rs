@@ -12,7 +12,7 @@
 //! # Ok::<(), edgemcp::Error>(())
 //! ```
 
-mod blob;
+pub(crate) mod blob;
 pub(crate) mod config;
 mod kv;
 mod schemas;
@@ -86,6 +86,14 @@ pub fn register(
     }
     if let (Some(blobs), true) = (&stores.blobs, config.blob.enabled) {
         let space = KeySpace::new(&config.blob.prefix, config.tenant_isolation);
+        if let (Some(db), true) = (&stores.sql, config.sql.enabled) {
+            builder = builder.tool(sql::export::tool(
+                db.clone(),
+                blobs.clone(),
+                &config.sql,
+                space.clone(),
+            )?);
+        }
         builder = builder.tools(blob::tools(blobs.clone(), &config.blob, space)?);
         if config.workflows {
             builder = builder.workflow(workflows::blob_inventory());
@@ -146,7 +154,7 @@ fn decode_content(text: &str, encoding: Encoding, field: &str) -> Result<Vec<u8>
 /// Where one toolkit's keys live: the configured prefix and, with tenant isolation,
 /// `tenants/<tenant>/` under it for each caller's verified tenant.
 #[derive(Debug, Clone)]
-struct KeySpace {
+pub(crate) struct KeySpace {
     base: String,
     isolate: bool,
 }
@@ -163,7 +171,7 @@ impl KeySpace {
     ///
     /// The tenant comes only from the verified identity, never from anything the client
     /// sends; a caller without one is refused rather than given a shared space.
-    fn prefix_for(&self, cx: &crate::RequestContext) -> Result<String> {
+    pub(crate) fn prefix_for(&self, cx: &crate::RequestContext) -> Result<String> {
         if !self.isolate {
             return Ok(self.base.clone());
         }

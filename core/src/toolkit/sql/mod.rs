@@ -10,6 +10,7 @@
 
 #[cfg(any(test, feature = "testing"))]
 pub mod corpus;
+pub(crate) mod export;
 pub(crate) mod guard;
 mod lexer;
 pub mod policy;
@@ -465,6 +466,11 @@ pub(crate) fn derived_schemas() -> Vec<schemas::Derived> {
             "sql_execute",
             schema_of::<ExecuteArgs>(),
             output_schema_of::<ExecuteOutput>(),
+        ),
+        (
+            "sql_export",
+            schema_of::<export::ExportArgs>(),
+            output_schema_of::<export::ExportOutput>(),
         ),
     ]
 }
