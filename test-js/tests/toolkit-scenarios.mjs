@@ -32,7 +32,7 @@ export async function listsEveryTool(client) {
   assert.deepEqual(names, [
     "blob_delete", "blob_get", "blob_head", "blob_list", "blob_put",
     "kv_delete", "kv_get", "kv_list", "kv_put",
-    "sql_describe_table", "sql_list_tables", "sql_query",
+    "sql_describe_table", "sql_export", "sql_list_tables", "sql_query",
   ]);
   const byName = Object.fromEntries(tools.map((t) => [t.name, t]));
   for (const name of ["sql_query", "sql_list_tables", "kv_get", "kv_list", "blob_get", "blob_list", "blob_head"]) {

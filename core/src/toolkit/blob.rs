@@ -328,6 +328,8 @@ fn is_text_type(mime: &str) -> bool {
         || matches!(
             essence.as_str(),
             "application/json"
+                | "application/jsonl"
+                | "application/x-ndjson"
                 | "application/xml"
                 | "application/javascript"
                 | "application/yaml"
