@@ -163,6 +163,17 @@ fn fixture() -> Fixture {
     fixture_with(TaskSettings::default(), 100)
 }
 
+/// Hands jobs to another server in the same process, as a Worker hands them to its
+/// Durable Object.
+struct ToServer(Server);
+
+impl edgemcp::TaskDelegate for ToServer {
+    fn delegate(&self, _owner: &str, job: Value) -> BoxFuture<'static, edgemcp::Result<Value>> {
+        let server = self.0.clone();
+        Box::pin(async move { Ok(server.answer_delegated(&job).await) })
+    }
+}
+
 fn caller(subject: &str, tenant: &str) -> Caller {
     let mut identity = Identity::new(subject);
     identity.tenant = Some(tenant.to_owned());
@@ -612,5 +623,67 @@ fn the_extension_lets_the_server_decide_and_inlines_the_outcome() {
         task["result"]["content"][0]["text"], "slept 400 ms",
         "{task}"
     );
+    assert_eq!(task["resultType"], "complete");
+}
+
+#[test]
+fn a_server_without_tasks_of_its_own_hands_them_to_its_delegate() {
+    let keeper = fixture();
+    let front = Fixture {
+        server: Server::builder("front", "1")
+            .tools(tools(&keeper.effects))
+            .delegate_tasks(ToServer(keeper.server.clone()))
+            .auth(Auth::new(
+                "https://tasks.example/mcp",
+                ApiKeys::from_hashes(
+                    ["0000000000000000000000000000000000000000000000000000000000000000"],
+                    ["mcp:read"],
+                )
+                .expect("keys"),
+            ))
+            .build(Runtime::for_tests(0))
+            .expect("a server that delegates needs no spawner"),
+        store: keeper.store.clone(),
+        effects: keeper.effects.clone(),
+        next_id: AtomicI64::new(1),
+    };
+    let init = front.result(
+        V2025,
+        "initialize",
+        json!({"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}),
+    );
+    assert!(
+        init["capabilities"]["tasks"]["requests"]["tools"]["call"].is_object(),
+        "{init}"
+    );
+    // Direct calls stay in the front server; task calls go to the keeper.
+    let quick = front.result(
+        V2025,
+        "tools/call",
+        json!({"name": "quick", "arguments": {}}),
+    );
+    assert_eq!(quick["content"][0]["text"], "quick");
+    let id = front.start("write_later", json!({"ms": 50}));
+    let owner = json!(["acme", "alice"]).to_string();
+    assert!(
+        block_on(keeper.store.get(&owner, &id)).unwrap().is_some(),
+        "the keeper holds the task"
+    );
+    let result = front.result(V2025, "tasks/result", json!({"taskId": id}));
+    assert_eq!(result["content"][0]["text"], "written");
+    assert_eq!(
+        front.result(V2025, "tasks/list", json!({}))["tasks"][0]["taskId"],
+        json!(id)
+    );
+    // Refusals come back with their codes, and other callers see nothing.
+    let refused = front.send_as(
+        caller("bob", "acme"),
+        V2025,
+        "tasks/get",
+        json!({"taskId": id}),
+    );
+    assert_eq!(error_code(&refused), -32602, "{refused}");
+    let task = front.result(V2026, "tasks/get", json!({"taskId": id}));
+    assert_eq!(task["status"], "completed");
     assert_eq!(task["resultType"], "complete");
 }

@@ -43,7 +43,7 @@ use std::fmt;
 use std::sync::Arc;
 
 /// Who a verified token speaks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Identity {
     /// The subject: a user, a client, a key.
     pub subject: String,

@@ -42,6 +42,7 @@ pub struct ServerBuilder {
     log_arguments: bool,
     readiness: Option<super::Readiness>,
     tasks: Option<(Arc<dyn TaskStore>, super::TaskSettings)>,
+    task_delegate: Option<Arc<dyn super::TaskDelegate>>,
     /// The log level the variables asked for, applied to the runtime at build.
     min_severity: Option<Option<Severity>>,
 }
@@ -80,6 +81,7 @@ impl ServerBuilder {
             log_arguments: false,
             readiness: None,
             tasks: None,
+            task_delegate: None,
             min_severity: None,
             prompts: Vec::new(),
         }
@@ -395,6 +397,15 @@ impl ServerBuilder {
         self
     }
 
+    /// Lets tool calls run as tasks kept by another server: task calls and task methods
+    /// go to `delegate` once the caller is admitted (see [`TaskDelegate`](super::TaskDelegate)).
+    /// For hosts whose servers do not outlive a request, such as a Worker isolate, whose
+    /// Durable Object keeps the tasks. [`tasks`](Self::tasks) takes precedence.
+    pub fn delegate_tasks(mut self, delegate: impl super::TaskDelegate + 'static) -> Self {
+        self.task_delegate = Some(Arc::new(delegate));
+        self
+    }
+
     /// How long tasks are kept and may run (see [`TaskSettings`](super::TaskSettings));
     /// takes effect with [`tasks`](Self::tasks).
     pub fn task_settings(mut self, settings: super::TaskSettings) -> Self {
@@ -442,6 +453,7 @@ impl ServerBuilder {
                 ))
             }
             Some((store, settings)) => Some(super::task::Tasks::new(store, settings)),
+            None if self.task_delegate.is_some() => None,
             None => {
                 let required = self
                     .tools
@@ -495,7 +507,7 @@ impl ServerBuilder {
         }
         layers.extend(self.layers);
         let mut tool_list = Listing::new("tools", &self.tools, Tool::descriptor);
-        if tasks.is_some() {
+        if tasks.is_some() || self.task_delegate.is_some() {
             tool_list = tool_list.with_tasks(&self.tools, Tool::descriptor_with_tasks);
         }
         Ok(Server {
@@ -513,6 +525,7 @@ impl ServerBuilder {
                 instructions: self.instructions,
                 readiness: self.readiness,
                 tasks,
+                task_delegate: self.task_delegate,
                 runtime,
                 http: self.http,
                 page_size: self.page_size,

@@ -419,7 +419,7 @@ impl Server {
         }
     }
 
-    async fn call(
+    pub(super) async fn call(
         &self,
         method: &str,
         params: Params,
@@ -459,6 +459,11 @@ impl Server {
                 },
             )?),
             methods::TOOLS_CALL if offered("tools") => {
+                // A call that becomes a task runs where tasks are kept, retries of
+                // multi-round requests included (their state was sealed there).
+                if self.delegates_call(&params, version)? {
+                    return self.delegate(method, params, version, &caller).await;
+                }
                 let cx = self.context(method, &params, version, link, caller, trace)?;
                 self.call_tool(params, cx).await
             }
@@ -676,10 +681,14 @@ impl Server {
             );
             return Ok(as_params(ToolResult::error(message).into_value(structured)));
         }
-        if let TaskMode::Task { ttl_ms, may_answer } =
-            self.task_mode(tool, &params, cx.protocol_version())?
+        if let TaskMode::Task {
+            asked_ttl_ms,
+            may_answer,
+        } = self.task_mode(tool, &params, cx.protocol_version())?
         {
-            return self.call_as_task(tool, args, cx, ttl_ms, may_answer).await;
+            return self
+                .call_as_task(tool, args, cx, asked_ttl_ms, may_answer)
+                .await;
         }
         let limit = tool
             .timeout

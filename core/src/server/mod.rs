@@ -25,7 +25,7 @@ pub(crate) use dispatch::{incoming_id, named_target};
 pub use dispatch::{Outcome, Reply};
 pub use ready::Readiness;
 pub use session::Session;
-pub use task::TaskSettings;
+pub use task::{TaskDelegate, TaskSettings};
 
 use crate::http::HttpConfig;
 use crate::prompt::Prompt;
@@ -93,8 +93,10 @@ pub(crate) struct ServerInner {
     pub(crate) chain: crate::middleware::BoxHandler,
     /// What `/ready` probes, when it is served.
     pub(crate) readiness: Option<ready::Readiness>,
-    /// Where tasks are kept, when calls may run as tasks.
+    /// Where tasks are kept, when calls may run as tasks here.
     pub(crate) tasks: Option<task::Tasks>,
+    /// Where task calls and task methods go when this server keeps no tasks itself.
+    pub(crate) task_delegate: Option<Arc<dyn task::TaskDelegate>>,
 }
 
 impl Server {

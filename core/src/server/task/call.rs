@@ -16,10 +16,11 @@ use serde_json::{json, Value};
 pub(crate) enum TaskMode {
     /// Within its request, as every call without tasks.
     Direct,
-    /// As a task, kept for `ttl_ms`; `may_answer` when a call that finishes at once may
-    /// be answered directly instead (an optional task on 2026-07-28).
+    /// As a task, kept for the time to live the client asked for (`asked_ttl_ms`, within
+    /// the server's limits); `may_answer` when a call that finishes at once may be
+    /// answered directly instead (an optional task on 2026-07-28).
     Task {
-        ttl_ms: Option<u64>,
+        asked_ttl_ms: Option<u64>,
         may_answer: bool,
     },
 }
@@ -33,9 +34,9 @@ impl Server {
         params: &Params,
         version: ProtocolVersion,
     ) -> Result<TaskMode, Failure> {
-        let Some(tasks) = self.inner.tasks.as_ref() else {
+        if !self.offers_tasks() {
             return Ok(TaskMode::Direct);
-        };
+        }
         let support = tool.task_support;
         if version.has_core_tasks() {
             return match params.get("task") {
@@ -67,7 +68,7 @@ impl Server {
                         })?),
                     };
                     Ok(TaskMode::Task {
-                        ttl_ms: Some(tasks.ttl_for(asked)),
+                        asked_ttl_ms: asked,
                         may_answer: false,
                     })
                 }
@@ -89,7 +90,7 @@ impl Server {
                     tool.name
                 ))),
                 TaskSupport::Optional | TaskSupport::Required => Ok(TaskMode::Task {
-                    ttl_ms: Some(tasks.ttl_for(None)),
+                    asked_ttl_ms: None,
                     may_answer: support == TaskSupport::Optional,
                 }),
             };
@@ -114,7 +115,7 @@ impl Server {
         tool: &Tool,
         args: Value,
         cx: RequestContext,
-        ttl_ms: Option<u64>,
+        asked_ttl_ms: Option<u64>,
         may_answer: bool,
     ) -> Result<Params, Failure> {
         let Some(tasks) = self.inner.tasks.as_ref() else {
@@ -122,6 +123,7 @@ impl Server {
                 "a task was started on a server without a task store",
             )));
         };
+        let ttl_ms = Some(tasks.ttl_for(asked_ttl_ms));
         let version = cx.protocol_version();
         let caller = cx.admitted();
         let runtime = self.runtime().clone();

@@ -17,7 +17,7 @@ use std::time::Duration;
 impl Server {
     /// Whether `method` is a task method this server answers in `version`.
     pub(crate) fn offers_task_method(&self, method: &str, version: ProtocolVersion) -> bool {
-        if self.inner.tasks.is_none() {
+        if !self.offers_tasks() {
             return false;
         }
         match method {
@@ -35,7 +35,7 @@ impl Server {
     /// What `initialize` (2025-11-25) or `server/discover` (2026-07-28) adds to the
     /// capabilities for tasks.
     pub(crate) fn add_task_capabilities(&self, caps: &mut Value, version: ProtocolVersion) {
-        let (Some(_), Some(caps)) = (&self.inner.tasks, caps.as_object_mut()) else {
+        let Some(caps) = caps.as_object_mut().filter(|_| self.offers_tasks()) else {
             return;
         };
         if version.has_core_tasks() {
@@ -67,9 +67,6 @@ impl Server {
         link: &Link,
         caller: Admitted,
     ) -> Result<Params, Failure> {
-        let Some(tasks) = self.inner.tasks.as_ref() else {
-            return Err(Failure::invalid_params("This server keeps no tasks."));
-        };
         // Before the task is looked up: a client without the extension learns that, not
         // whether a task exists.
         if version.has_task_extension() && !declares_task_extension(params) {
@@ -77,6 +74,11 @@ impl Server {
                 "{method} needs the {EXTENSION_TASKS} extension, which this request does not declare."
             )));
         }
+        let Some(tasks) = self.inner.tasks.as_ref() else {
+            return self
+                .delegate(method, params.clone(), version, &caller)
+                .await;
+        };
         let owner = owner_of(&caller);
         if method == methods::TASKS_LIST {
             return self.list_tasks(tasks, &owner, params, version).await;

@@ -7,13 +7,17 @@
 //! - [`methods`](self::methods): `tasks/get`, `tasks/result`, `tasks/list`,
 //!   `tasks/cancel`, `tasks/update`.
 //! - [`wire`](self::wire): how each revision spells a task.
+//! - [`delegate`](self::delegate): tasks kept by another server (a Worker's Durable
+//!   Object), for a server that cannot keep them.
 //!
 //! Records live in a [`TaskStore`], so any instance sharing the store answers for any
 //! task; the instance that started the work renews a lease on it while it runs, and a task
 //! whose lease ran out (its process stopped) is failed when next read.
 
 mod call;
+mod delegate;
 pub(crate) use call::TaskMode;
+pub use delegate::TaskDelegate;
 mod methods;
 mod run;
 mod wire;
