@@ -1,10 +1,12 @@
-//! The Worker's own entry: the toolkits over the KV, D1 and R2 bindings (feature `entry`).
+//! The Worker's own entry: the toolkits over the KV, D1 and R2 bindings (feature `entry`),
+//! and the Durable Object class that keeps their tasks (`TaskObject`, bound as `TASKS`).
 
 use crate::analytics::{AnalyticsLogger, ANALYTICS_BINDING};
+use crate::tasks::{ObjectDelegate, TaskHost};
 use crate::{js, rate_limit, telemetry, RATE_LIMIT_BINDING};
 use edgemcp::runtime::web::ConsoleLogger;
 use edgemcp::toolkit::ToolkitConfig;
-use edgemcp::Server;
+use edgemcp::{Server, TaskSettings};
 use std::sync::Arc;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
@@ -17,7 +19,15 @@ pub async fn fetch(
     env: JsValue,
     ctx: JsValue,
 ) -> Result<web_sys::Response, JsValue> {
-    let response = match crate::per_isolate(|| build_server(&env)) {
+    let response = match crate::per_isolate(|| {
+        let delegate = ObjectDelegate::from_env(&env);
+        build_server(&env, edgemcp::runtime::web::runtime(), |builder| {
+            Ok(match delegate {
+                Some(delegate) => builder.delegate_tasks(delegate),
+                None => builder,
+            })
+        })
+    }) {
         Ok(server) => crate::serve(&server, &req).await,
         Err(err) => crate::startup_failure(&err),
     };
@@ -26,12 +36,48 @@ pub async fn fetch(
     response
 }
 
-/// Builds the server from the Worker's bindings and vars.
-fn build_server(env: &JsValue) -> edgemcp::Result<Server> {
+/// The Durable Object that keeps the tasks of one caller (see [`crate::tasks`]).
+#[wasm_bindgen]
+#[allow(unreachable_pub)] // exported to JavaScript, not to Rust
+pub struct TaskObject(TaskHost);
+
+#[wasm_bindgen]
+impl TaskObject {
+    /// The object workerd creates with its `state` and the Worker's `env`.
+    #[wasm_bindgen(constructor)]
+    #[allow(unreachable_pub)]
+    pub fn new(state: JsValue, env: JsValue) -> TaskObject {
+        TaskObject(TaskHost::new(state, env))
+    }
+
+    /// Answers a task job from the Worker.
+    #[allow(unreachable_pub)]
+    pub fn fetch(&self, req: web_sys::Request) -> js_sys::Promise {
+        self.0.fetch(req, |env, runtime, store| {
+            build_server(env, runtime, |builder| {
+                let settings = TaskSettings::from_vars(|name| js::string(env, name))?;
+                Ok(builder.tasks_in(store).task_settings(settings))
+            })
+        })
+    }
+
+    /// Keeps the object running while work handed over after an answer runs.
+    #[allow(unreachable_pub)]
+    pub fn alarm(&self) -> js_sys::Promise {
+        self.0.alarm()
+    }
+}
+
+/// Builds the server from the Worker's bindings and vars, on `runtime`, with `tasks`
+/// deciding where its tasks are kept.
+fn build_server(
+    env: &JsValue,
+    mut runtime: edgemcp::runtime::Runtime,
+    tasks: impl FnOnce(edgemcp::ServerBuilder) -> edgemcp::Result<edgemcp::ServerBuilder>,
+) -> edgemcp::Result<Server> {
     // Secrets (`wrangler secret put`) and plain vars are both strings on `env`.
     let var = |name: &str| js::string(env, name);
     let config = ToolkitConfig::from_vars(var)?;
-    let mut runtime = edgemcp::runtime::web::runtime();
     if let Some((spans, sampler)) = telemetry::configure(env)? {
         runtime = runtime.with_spans(spans, sampler);
     }
@@ -46,7 +92,7 @@ fn build_server(env: &JsValue) -> edgemcp::Result<Server> {
             "Data tools at the edge: sql_* query the D1 database (read-only SELECTs, bound parameters), \
              kv_* read and write the KV namespace, blob_* read and write the R2 bucket.",
         );
-    let mut builder = builder.settings_from_vars(var)?.readiness(readiness);
+    let mut builder = tasks(builder.settings_from_vars(var)?.readiness(readiness))?;
     // Declared: the limit holds across isolates and locations. Not declared: in-memory
     // buckets, per isolate, if EDGEMCP_RATE_LIMIT_* asks for limits.
     let binding = js::get(env, RATE_LIMIT_BINDING);

@@ -10,6 +10,7 @@
 //! | `BUCKET` | [`edgemcp::storage::BlobStore`] | [`storage::R2`] |
 //! | `RATE_LIMITER` (optional) | [`edgemcp::middleware::RateLimiter`] | [`rate_limit::BindingRateLimiter`] |
 //! | `METRICS` (optional) | [`edgemcp::runtime::Logger`] | [`analytics::AnalyticsLogger`] |
+//! | `TASKS` (optional, a Durable Object) | [`edgemcp::storage::TaskStore`], [`edgemcp::TaskDelegate`] | [`tasks`] |
 //!
 //! The server is built once per isolate, on the first request, and reused after that.
 //! Configuration comes from Worker vars with the same names as the native host's
@@ -29,6 +30,7 @@ mod convert;
 mod js;
 pub mod rate_limit;
 pub mod storage;
+pub mod tasks;
 pub mod telemetry;
 
 #[cfg(feature = "entry")]

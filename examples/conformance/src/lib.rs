@@ -7,8 +7,8 @@
 //! runs the suite against both.
 //!
 //! The 2026-07-28 multi-round fixtures (`test_input_required_result_*`) are in `input`;
-//! the task fixtures (`greet`, `slow_compute`, ...) in `tasks`, served where the runtime
-//! can run work after a response (natively; kept in memory).
+//! the task fixtures (`greet`, `slow_compute`, ...) in `tasks`: kept in memory natively,
+//! in a Durable Object on the Worker (`TaskObject`, bound as `TASKS`).
 //! Fixtures that need the server to send requests to the client during a 2025 call
 //! (sampling, elicitation) are not here: a stateless host cannot carry them, and
 //! `examples/conformance/expected-failures/` lists the scenarios that need them, with
@@ -20,8 +20,8 @@ mod tasks;
 use base64::Engine;
 use edgemcp::protocol::{Content, LogLevel, ResourceContents};
 use edgemcp::{
-    Error, Prompt, PromptArgument, PromptMessage, Resource, ResourceTemplate, Result, Server, Tool,
-    ToolResult,
+    Error, Prompt, PromptArgument, PromptMessage, Resource, ResourceTemplate, Result, Server,
+    ServerBuilder, Tool, ToolResult,
 };
 use serde_json::json;
 use std::time::Duration;
@@ -38,20 +38,21 @@ fn decode(base64: &str) -> Vec<u8> {
         .unwrap_or_default()
 }
 
-/// The fixture server, on `runtime`.
+/// The fixture server, its tasks kept where `tasks` says (a store or a delegate).
 ///
 /// # Errors
-/// Only if a fixture were malformed (a bad URI template).
-pub fn fixture_server(runtime: edgemcp::runtime::Runtime) -> Result<Server> {
+/// Only if a fixture were malformed (a bad URI template), or the runtime cannot run the
+/// tasks a store keeps.
+pub fn fixture_server(
+    runtime: edgemcp::runtime::Runtime,
+    tasks: impl FnOnce(ServerBuilder) -> ServerBuilder,
+) -> Result<Server> {
     let mut builder = Server::builder("edgemcp-conformance-fixture", env!("CARGO_PKG_VERSION"))
         .instructions("The fixtures of the MCP conformance suite.")
         .tools(tools())
-        .tools(input::tools());
-    if runtime.can_spawn() {
-        builder = builder
-            .tools(tasks::tools())
-            .tasks(edgemcp::storage::MemoryTasks::new());
-    }
+        .tools(input::tools())
+        .tools(tasks::tools());
+    builder = tasks(builder);
     for resource in resources() {
         builder = builder.resource(resource);
     }
@@ -344,22 +345,60 @@ fn prompts() -> Vec<Prompt> {
     ]
 }
 
-/// The Worker entry: the fixture server, built once per isolate.
+/// The Worker entry: the fixture server, built once per isolate, and the Durable Object
+/// that keeps its tasks.
 #[cfg(target_arch = "wasm32")]
 mod worker_entry {
+    use edgemcp_worker::tasks::{ObjectDelegate, TaskHost};
     use wasm_bindgen::prelude::wasm_bindgen;
     use wasm_bindgen::JsValue;
+
+    /// The Durable Object that keeps the fixture's tasks.
+    #[wasm_bindgen]
+    #[allow(unreachable_pub)] // exported to JavaScript, not to Rust
+    pub struct TaskObject(TaskHost);
+
+    #[wasm_bindgen]
+    impl TaskObject {
+        /// The object workerd creates.
+        #[wasm_bindgen(constructor)]
+        #[allow(unreachable_pub)]
+        pub fn new(state: JsValue, env: JsValue) -> TaskObject {
+            TaskObject(TaskHost::new(state, env))
+        }
+
+        /// Answers a task job from the Worker.
+        #[allow(unreachable_pub)]
+        pub fn fetch(&self, req: web_sys::Request) -> js_sys::Promise {
+            self.0.fetch(req, |_env, runtime, store| {
+                super::fixture_server(runtime, |builder| builder.tasks_in(store))
+            })
+        }
+
+        /// Keeps the object running while task work runs.
+        #[allow(unreachable_pub)]
+        pub fn alarm(&self) -> js_sys::Promise {
+            self.0.alarm()
+        }
+    }
 
     /// The Worker's `fetch` handler.
     #[wasm_bindgen]
     #[allow(unreachable_pub)] // exported to JavaScript, not to Rust
     pub async fn fetch(
         req: web_sys::Request,
-        _env: JsValue,
+        env: JsValue,
         _ctx: JsValue,
     ) -> Result<web_sys::Response, JsValue> {
         let runtime = edgemcp::runtime::web::runtime();
-        match edgemcp_worker::per_isolate(|| super::fixture_server(runtime)) {
+        let build = || {
+            let delegate = ObjectDelegate::from_env(&env);
+            super::fixture_server(runtime, |builder| match delegate {
+                Some(delegate) => builder.delegate_tasks(delegate),
+                None => builder,
+            })
+        };
+        match edgemcp_worker::per_isolate(build) {
             Ok(server) => edgemcp_worker::serve(&server, &req).await,
             Err(err) => edgemcp_worker::startup_failure(&err),
         }

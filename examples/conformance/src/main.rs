@@ -8,7 +8,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok()
         .and_then(|p| p.parse().ok())
         .unwrap_or(3001);
-    let server = example_conformance::fixture_server(edgemcp_native::runtime::runtime()?)?;
+    let server = example_conformance::fixture_server(edgemcp_native::runtime::runtime()?, |b| {
+        b.tasks(edgemcp::storage::MemoryTasks::new())
+    })?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     eprintln!(
         "conformance fixture on http://{}/mcp",
