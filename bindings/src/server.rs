@@ -68,6 +68,9 @@ struct Registry {
     auth: Option<Auth>,
     /// The built-in toolkits, when the `toolkits` option gives their bindings.
     toolkits: Option<Toolkits>,
+    /// Tasks (such as `sql_export`'s), kept in memory across rebuilds; their work runs on
+    /// the event loop, so they last as long as the page or process.
+    tasks: Arc<edgemcp::storage::MemoryTasks>,
     tools: Vec<Tool>,
     resources: Vec<Resource>,
     templates: Vec<ResourceTemplate>,
@@ -99,7 +102,9 @@ impl Registry {
         if let Some(auth) = &self.auth {
             builder = builder.auth(auth.clone());
         }
-        builder.build(self.runtime.clone())
+        builder
+            .tasks_in(self.tasks.clone())
+            .build(self.runtime.clone())
     }
 }
 
@@ -150,7 +155,8 @@ impl McpServer {
                 .map_err(|e| js_error(&e))?
                 .ok_or_else(|| js_error(&Error::invalid_params(format!("{what} need `{key}`"))))
         };
-        let mut runtime = edgemcp::runtime::web::runtime();
+        let mut runtime =
+            edgemcp::runtime::web::runtime().with_spawner(edgemcp::runtime::web::EventLoopSpawner);
         if let Some(logger) = field(&options, "logger") {
             let logger = logger.dyn_into::<js_sys::Function>().map_err(|_| {
                 js_error(&Error::invalid_params(format!(
@@ -173,6 +179,7 @@ impl McpServer {
                 None => None,
             },
             runtime,
+            tasks: Arc::default(),
             tools: Vec::new(),
             resources: Vec::new(),
             templates: Vec::new(),

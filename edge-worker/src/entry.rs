@@ -21,12 +21,11 @@ pub async fn fetch(
 ) -> Result<web_sys::Response, JsValue> {
     let response = match crate::per_isolate(|| {
         let delegate = ObjectDelegate::from_env(&env);
-        build_server(&env, edgemcp::runtime::web::runtime(), |builder| {
-            Ok(match delegate {
-                Some(delegate) => builder.delegate_tasks(delegate),
-                None => builder,
-            })
-        })
+        build_server(
+            &env,
+            edgemcp::runtime::web::runtime(),
+            TaskPlace::Delegated(delegate),
+        )
     }) {
         Ok(server) => crate::serve(&server, &req).await,
         Err(err) => crate::startup_failure(&err),
@@ -54,10 +53,7 @@ impl TaskObject {
     #[allow(unreachable_pub)]
     pub fn fetch(&self, req: web_sys::Request) -> js_sys::Promise {
         self.0.fetch(req, |env, runtime, store| {
-            build_server(env, runtime, |builder| {
-                let settings = TaskSettings::from_vars(|name| js::string(env, name))?;
-                Ok(builder.tasks_in(store).task_settings(settings))
-            })
+            build_server(env, runtime, TaskPlace::Kept(store))
         })
     }
 
@@ -68,12 +64,22 @@ impl TaskObject {
     }
 }
 
-/// Builds the server from the Worker's bindings and vars, on `runtime`, with `tasks`
-/// deciding where its tasks are kept.
+/// Where a server's tasks are kept.
+enum TaskPlace {
+    /// In the callers' Durable Objects, when the binding is declared: the `fetch` handler.
+    Delegated(Option<ObjectDelegate>),
+    /// Here: the Durable Object's own server, over its storage.
+    Kept(Arc<dyn edgemcp::storage::TaskStore>),
+}
+
+/// Builds the server from the Worker's bindings and vars, on `runtime`, its tasks kept
+/// where `tasks` says.
+// Built by the handler and by the Durable Object: one copy in the module, not two.
+#[inline(never)]
 fn build_server(
     env: &JsValue,
     mut runtime: edgemcp::runtime::Runtime,
-    tasks: impl FnOnce(edgemcp::ServerBuilder) -> edgemcp::Result<edgemcp::ServerBuilder>,
+    tasks: TaskPlace,
 ) -> edgemcp::Result<Server> {
     // Secrets (`wrangler secret put`) and plain vars are both strings on `env`.
     let var = |name: &str| js::string(env, name);
@@ -92,7 +98,14 @@ fn build_server(
             "Data tools at the edge: sql_* query the D1 database (read-only SELECTs, bound parameters), \
              kv_* read and write the KV namespace, blob_* read and write the R2 bucket.",
         );
-    let mut builder = tasks(builder.settings_from_vars(var)?.readiness(readiness))?;
+    let mut builder = builder.settings_from_vars(var)?.readiness(readiness);
+    builder = match tasks {
+        TaskPlace::Delegated(Some(delegate)) => builder.delegate_tasks(delegate),
+        TaskPlace::Delegated(None) => builder,
+        TaskPlace::Kept(store) => builder
+            .tasks_in(store)
+            .task_settings(TaskSettings::from_vars(var)?),
+    };
     // Declared: the limit holds across isolates and locations. Not declared: in-memory
     // buckets, per isolate, if EDGEMCP_RATE_LIMIT_* asks for limits.
     let binding = js::get(env, RATE_LIMIT_BINDING);

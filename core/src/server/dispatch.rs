@@ -419,7 +419,21 @@ impl Server {
         }
     }
 
-    pub(super) async fn call(
+    /// Routes a request to its method. Boxed: the router is reached from the chain and
+    /// from delegated task jobs, and a module for the edge should hold it once.
+    pub(super) fn call<'a>(
+        &'a self,
+        method: &'a str,
+        params: Params,
+        version: ProtocolVersion,
+        link: Link,
+        caller: Admitted,
+        trace: Arc<TraceContext>,
+    ) -> crate::runtime::BoxFuture<'a, Result<Params, Failure>> {
+        Box::pin(self.route(method, params, version, link, caller, trace))
+    }
+
+    async fn route(
         &self,
         method: &str,
         params: Params,

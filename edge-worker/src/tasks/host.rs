@@ -97,7 +97,10 @@ impl TaskHost {
                 .unwrap_or_default();
             let job: serde_json::Value =
                 serde_json::from_str(&text).map_err(|e| JsValue::from_str(&e.to_string()))?;
-            let answer = server.answer_delegated(&job).await;
+            // Behind a pointer, so the dispatcher is not copied into this handler.
+            let answer: BoxFuture<'static, serde_json::Value> =
+                Box::pin(async move { server.answer_delegated(&job).await });
+            let answer = answer.await;
             let response = web_sys::Response::new_with_opt_str(Some(&answer.to_string()))?;
             Ok(response.into())
         })

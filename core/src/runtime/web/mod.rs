@@ -27,6 +27,19 @@ pub fn runtime() -> Runtime {
         .with_logger(ConsoleLogger)
 }
 
+/// Runs work after a response on the host's event loop (`spawn_local`): for a page, a
+/// service worker, Node, Deno or Bun, the work lives as long as the page or process
+/// does. Not for a Worker isolate, which may be gone once its response is sent (a Worker
+/// keeps tasks in a Durable Object instead).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EventLoopSpawner;
+
+impl crate::runtime::Spawner for EventLoopSpawner {
+    fn spawn(&self, work: crate::runtime::BoxFuture<'static, ()>) {
+        wasm_bindgen_futures::spawn_local(work);
+    }
+}
+
 /// The default logger of this host: each event as one JSON line on `console` (`error`,
 /// `warn`, or `log`), which Workers Logs and most collectors index by field.
 #[derive(Debug, Clone, Copy, Default)]
