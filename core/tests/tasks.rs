@@ -4,6 +4,7 @@
 //! message is checked against the revision's official schema.
 
 #![cfg(not(target_arch = "wasm32"))]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -725,11 +725,17 @@ pub async fn task_behavior(store: &dyn crate::storage::TaskStore) {
     store
         .create(&first)
         .await
-        .expect("create stores a new task");
-    let found = store.get(&owner, &first.id).await.expect("get succeeds");
+        .unwrap_or_else(|e| panic!("create stores a new task: {e}"));
+    let found = store
+        .get(&owner, &first.id)
+        .await
+        .unwrap_or_else(|e| panic!("get succeeds: {e}"));
     assert_eq!(found.as_ref(), Some(&first), "a task reads back as stored");
     assert_eq!(
-        store.get(&other, &first.id).await.expect("get succeeds"),
+        store
+            .get(&other, &first.id)
+            .await
+            .unwrap_or_else(|e| panic!("get succeeds: {e}")),
         None,
         "another owner does not see the task"
     );
@@ -743,18 +749,27 @@ pub async fn task_behavior(store: &dyn crate::storage::TaskStore) {
     changed.result = Some(serde_json::json!({"content": []}));
     changed.version = 1;
     assert!(
-        store.replace(&changed, 0).await.expect("replace succeeds"),
+        store
+            .replace(&changed, 0)
+            .await
+            .unwrap_or_else(|e| panic!("replace succeeds: {e}")),
         "replace writes over the version it names"
     );
     let mut stale = first.clone();
     stale.status = TaskStatus::Cancelled;
     stale.version = 1;
     assert!(
-        !store.replace(&stale, 0).await.expect("replace succeeds"),
+        !store
+            .replace(&stale, 0)
+            .await
+            .unwrap_or_else(|e| panic!("replace succeeds: {e}")),
         "replace refuses a version that changed"
     );
     assert_eq!(
-        store.get(&owner, &first.id).await.expect("get succeeds"),
+        store
+            .get(&owner, &first.id)
+            .await
+            .unwrap_or_else(|e| panic!("get succeeds: {e}")),
         Some(changed),
         "a refused replace changes nothing"
     );
@@ -764,19 +779,19 @@ pub async fn task_behavior(store: &dyn crate::storage::TaskStore) {
         store
             .create(&record(id, &owner, base + created))
             .await
-            .expect("create stores a new task");
+            .unwrap_or_else(|e| panic!("create stores a new task: {e}"));
     }
     store
         .create(&record("z", &other, base + 5))
         .await
-        .expect("create stores a new task");
+        .unwrap_or_else(|e| panic!("create stores a new task: {e}"));
     let mut seen = Vec::new();
     let mut after: Option<TaskCursor> = None;
     for _ in 0..MAX_PAGES {
         let page = store
             .list(&owner, after.as_ref(), 2)
             .await
-            .expect("list succeeds");
+            .unwrap_or_else(|e| panic!("list succeeds: {e}"));
         assert!(page.len() <= 2, "a page holds at most the limit");
         let Some(last) = page.last() else { break };
         after = Some(TaskCursor {
@@ -797,10 +812,13 @@ pub async fn task_behavior(store: &dyn crate::storage::TaskStore) {
     let purged = store
         .purge_expired(base + 1002)
         .await
-        .expect("purge succeeds");
+        .unwrap_or_else(|e| panic!("purge succeeds: {e}"));
     assert!(purged >= 3, "tasks expired at the purge time are deleted");
     assert_eq!(
-        store.get(&owner, &first.id).await.expect("get succeeds"),
+        store
+            .get(&owner, &first.id)
+            .await
+            .unwrap_or_else(|e| panic!("get succeeds: {e}")),
         None,
         "a purged task is gone"
     );
@@ -808,12 +826,12 @@ pub async fn task_behavior(store: &dyn crate::storage::TaskStore) {
         store
             .get(&owner, &format!("{owner}e"))
             .await
-            .expect("get succeeds")
+            .unwrap_or_else(|e| panic!("get succeeds: {e}"))
             .is_some(),
         "a task not yet expired survives the purge"
     );
     store
         .purge_expired(base + 10_000)
         .await
-        .expect("purge succeeds");
+        .unwrap_or_else(|e| panic!("purge succeeds: {e}"));
 }
