@@ -2,7 +2,7 @@
 //! and the Durable Object class that keeps their tasks (`TaskObject`, bound as `TASKS`).
 
 use crate::analytics::{AnalyticsLogger, ANALYTICS_BINDING};
-use crate::tasks::{ObjectDelegate, TaskHost};
+use crate::tasks::ObjectDelegate;
 use crate::{js, rate_limit, telemetry, RATE_LIMIT_BINDING};
 use edgemcp::runtime::web::ConsoleLogger;
 use edgemcp::toolkit::ToolkitConfig;
@@ -35,34 +35,8 @@ pub async fn fetch(
     response
 }
 
-/// The Durable Object that keeps the tasks of one caller (see [`crate::tasks`]).
-#[wasm_bindgen]
-#[allow(unreachable_pub)] // exported to JavaScript, not to Rust
-pub struct TaskObject(TaskHost);
-
-#[wasm_bindgen]
-impl TaskObject {
-    /// The object workerd creates with its `state` and the Worker's `env`.
-    #[wasm_bindgen(constructor)]
-    #[allow(unreachable_pub)]
-    pub fn new(state: JsValue, env: JsValue) -> TaskObject {
-        TaskObject(TaskHost::new(state, env))
-    }
-
-    /// Answers a task job from the Worker.
-    #[allow(unreachable_pub)]
-    pub fn fetch(&self, req: web_sys::Request) -> js_sys::Promise {
-        self.0.fetch(req, |env, runtime, store| {
-            build_server(env, runtime, TaskPlace::Kept(store))
-        })
-    }
-
-    /// Keeps the object running while work handed over after an answer runs.
-    #[allow(unreachable_pub)]
-    pub fn alarm(&self) -> js_sys::Promise {
-        self.0.alarm()
-    }
-}
+// The Durable Object that keeps the tasks of one caller (see `crate::tasks`).
+crate::task_object!(|env, runtime, store| build_server(env, runtime, TaskPlace::Kept(store)));
 
 /// Where a server's tasks are kept.
 enum TaskPlace {

@@ -125,12 +125,32 @@ pub struct TaskCursor {
     pub id: String,
 }
 
+impl TaskCursor {
+    /// One page of `tasks` for a listing: those of `owner` after `after`, newest first,
+    /// at most `limit`; for stores that read an owner's tasks whole and order them here.
+    pub fn page(
+        tasks: impl IntoIterator<Item = TaskRecord>,
+        owner: &str,
+        after: Option<&TaskCursor>,
+        limit: usize,
+    ) -> Vec<TaskRecord> {
+        let mut mine: Vec<TaskRecord> = tasks
+            .into_iter()
+            .filter(|t| t.owner == owner)
+            .filter(|t| after.is_none_or(|c| (t.created_ms, t.id.as_str()) < (c.created_ms, &c.id)))
+            .collect();
+        mine.sort_by(|a, b| (b.created_ms, &b.id).cmp(&(a.created_ms, &a.id)));
+        mine.truncate(limit);
+        mine
+    }
+}
+
 /// Durable task records, shared by every instance that serves the same clients.
 ///
 /// Every method may fail with [`ErrorKind::Storage`](crate::ErrorKind::Storage); the
 /// server then answers the request with an internal error and changes nothing.
-/// [`storage::testing::task_behavior`](crate::storage::testing::task_behavior) checks an
-/// implementation's promises.
+/// `storage::testing::task_behavior` (feature `testing`) checks an implementation's
+/// promises.
 pub trait TaskStore: MaybeSend + MaybeSync {
     /// Stores a new task. Its id is fresh (128 random bits); a store may refuse a
     /// duplicate with an error.

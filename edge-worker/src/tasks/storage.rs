@@ -110,20 +110,7 @@ impl TaskStore for ObjectStorage {
         after: Option<&'a TaskCursor>,
         limit: usize,
     ) -> BoxFuture<'a, edgemcp::Result<Vec<TaskRecord>>> {
-        Box::pin(async move {
-            let mut mine: Vec<TaskRecord> = self
-                .all()
-                .await?
-                .into_iter()
-                .filter(|t| t.owner == owner)
-                .filter(|t| {
-                    after.is_none_or(|c| (t.created_ms, t.id.as_str()) < (c.created_ms, &c.id))
-                })
-                .collect();
-            mine.sort_by(|a, b| (b.created_ms, &b.id).cmp(&(a.created_ms, &a.id)));
-            mine.truncate(limit);
-            Ok(mine)
-        })
+        Box::pin(async move { Ok(TaskCursor::page(self.all().await?, owner, after, limit)) })
     }
 
     fn purge_expired(&self, now_ms: u64) -> BoxFuture<'_, edgemcp::Result<u64>> {

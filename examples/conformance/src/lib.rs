@@ -349,38 +349,15 @@ fn prompts() -> Vec<Prompt> {
 /// that keeps its tasks.
 #[cfg(target_arch = "wasm32")]
 mod worker_entry {
-    use edgemcp_worker::tasks::{ObjectDelegate, TaskHost};
+    use edgemcp_worker::tasks::ObjectDelegate;
     use wasm_bindgen::prelude::wasm_bindgen;
     use wasm_bindgen::JsValue;
 
-    /// The Durable Object that keeps the fixture's tasks.
-    #[wasm_bindgen]
-    #[allow(unreachable_pub)] // exported to JavaScript, not to Rust
-    pub struct TaskObject(TaskHost);
-
-    #[wasm_bindgen]
-    impl TaskObject {
-        /// The object workerd creates.
-        #[wasm_bindgen(constructor)]
-        #[allow(unreachable_pub)]
-        pub fn new(state: JsValue, env: JsValue) -> TaskObject {
-            TaskObject(TaskHost::new(state, env))
-        }
-
-        /// Answers a task job from the Worker.
-        #[allow(unreachable_pub)]
-        pub fn fetch(&self, req: web_sys::Request) -> js_sys::Promise {
-            self.0.fetch(req, |_env, runtime, store| {
-                super::fixture_server(runtime, |builder| builder.tasks_in(store))
-            })
-        }
-
-        /// Keeps the object running while task work runs.
-        #[allow(unreachable_pub)]
-        pub fn alarm(&self) -> js_sys::Promise {
-            self.0.alarm()
-        }
-    }
+    // The Durable Object that keeps the fixture's tasks.
+    edgemcp_worker::task_object!(|_env, runtime, store| super::fixture_server(
+        runtime,
+        |builder| builder.tasks_in(store)
+    ));
 
     /// The Worker's `fetch` handler.
     #[wasm_bindgen]

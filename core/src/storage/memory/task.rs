@@ -78,15 +78,8 @@ impl TaskStore for MemoryTasks {
     ) -> BoxFuture<'a, Result<Vec<TaskRecord>>> {
         Box::pin(async move {
             let tasks = lock(&self.tasks, "task store")?;
-            let mut mine: Vec<&TaskRecord> = tasks
-                .values()
-                .filter(|t| t.owner == owner)
-                .filter(|t| {
-                    after.is_none_or(|c| (t.created_ms, t.id.as_str()) < (c.created_ms, &c.id))
-                })
-                .collect();
-            mine.sort_by(|a, b| (b.created_ms, &b.id).cmp(&(a.created_ms, &a.id)));
-            Ok(mine.into_iter().take(limit).cloned().collect())
+            let mine = tasks.values().filter(|t| t.owner == owner).cloned();
+            Ok(TaskCursor::page(mine, owner, after, limit))
         })
     }
 
