@@ -80,8 +80,8 @@ pub use error::{Error, ErrorKind, Result};
 pub use prompt::{Prompt, PromptArgument, PromptMessage};
 pub use resource::{Resource, ResourceTemplate};
 pub use server::{
-    Cancellation, Cancelled, Outcome, Readiness, Reply, RequestContext, Server, ServerBuilder,
-    Session, TaskDelegate, TaskSettings, DEFAULT_PAGE_SIZE, DEFAULT_REQUEST_TIMEOUT,
+    Cancellation, Cancelled, Notifier, Outcome, Readiness, Reply, RequestContext, Server,
+    ServerBuilder, Session, TaskDelegate, TaskSettings, DEFAULT_PAGE_SIZE, DEFAULT_REQUEST_TIMEOUT,
     DEFAULT_STATE_TTL, DEFAULT_TOOL_TIMEOUT,
 };
 pub use tool::{Tool, ToolResult};

@@ -1,7 +1,8 @@
 //! `edgemcp stdio`: newline-delimited JSON-RPC on stdin and stdout, for desktop clients.
 //!
-//! Requests run concurrently; every message the server sends (responses, progress, logs)
-//! goes through one writer so lines never interleave. `notifications/cancelled` stops the
+//! Requests run concurrently; every message the server sends (responses, progress, logs,
+//! and the progress and status of tasks after their call was answered) goes through one
+//! writer so lines never interleave. `notifications/cancelled` stops the
 //! request it names (see [`Session`]): its handler is dropped and no response is sent. The revision negotiated by `initialize` applies to later requests
 //! that do not carry their own (2026-07-28 requests carry it in `_meta`).
 //!
@@ -36,7 +37,21 @@ where
             }
         }
     });
-    let session = Arc::new(Session::new());
+    // What comes after its request's answer (a task's progress and status) goes out as it
+    // comes, through the same writer; tasks may outlive the input, so this forwarding is
+    // stopped, not awaited, when the input ends.
+    let (later, mut later_lines) = unbounded_channel::<Vec<u8>>();
+    let forward_later = {
+        let out = out.clone();
+        tokio::spawn(async move {
+            while let Some(line) = later_lines.recv().await {
+                if out.send(line).is_err() {
+                    break;
+                }
+            }
+        })
+    };
+    let session = Arc::new(Session::new().with_notifier(move |note: Value| send(&later, &note)));
     let mut running = tokio::task::JoinSet::new();
     let mut lines = BufReader::new(input).lines();
     while let Some(line) = lines.next_line().await? {
@@ -78,9 +93,10 @@ where
         // Finished tasks are reaped as we go, so a long session holds only what runs.
         while running.try_join_next().is_some() {}
     }
-    drop(out);
     // Let requests still running finish and their answers reach the output.
     while running.join_next().await.is_some() {}
+    forward_later.abort();
+    drop(out);
     let _ = writer.await;
     Ok(())
 }

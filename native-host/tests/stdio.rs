@@ -105,3 +105,87 @@ async fn cancellations_of_ids_not_running_leave_every_request_its_answer() {
     assert_eq!(ids(&out), (1..=200).collect::<Vec<_>>());
     assert_eq!(writes.load(Ordering::SeqCst), 200);
 }
+
+/// A task's progress and its end reach a stdio client after the call was answered, tied
+/// to the task.
+#[tokio::test]
+async fn a_task_reports_progress_and_status_after_its_answer() {
+    let tool = Tool::untyped(
+        "count",
+        "Counts to two, slowly",
+        json!({"type": "object"}),
+        |_, cx| async move {
+            for step in 1..=2 {
+                cx.runtime().sleep(Duration::from_millis(300)).await;
+                cx.progress(f64::from(step), Some(2.0), None);
+            }
+            Ok(ToolResult::text("counted"))
+        },
+    )
+    .task_support(edgemcp::tool::TaskSupport::Optional);
+    let server = Server::builder("stdio-tasks", "1.0.0")
+        .tool(tool)
+        .tasks(edgemcp::storage::MemoryTasks::new())
+        .build(edgemcp_native::runtime::runtime().unwrap())
+        .unwrap();
+    let (mut client_in, server_in) = tokio::io::duplex(1 << 16);
+    let (server_out, client_out) = tokio::io::duplex(1 << 16);
+    let serving = tokio::spawn(edgemcp_native::stdio::run(server, server_in, server_out));
+    let requests = [
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}}),
+        json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
+            "name": "count", "arguments": {}, "task": {"ttl": 60000}, "_meta": {"progressToken": "p"}}}),
+    ];
+    let mut lines = BufReader::new(client_out).lines();
+    let mut seen = Vec::new();
+    // The call waits for `initialize` to settle the session's revision.
+    for request in requests {
+        client_in
+            .write_all(format!("{request}\n").as_bytes())
+            .await
+            .unwrap();
+        if request["id"] == 1 {
+            let line = lines.next_line().await.unwrap().unwrap();
+            seen.push(serde_json::from_str::<Value>(&line).unwrap());
+        }
+    }
+    let read_all = async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            let message: Value = serde_json::from_str(&line).unwrap();
+            let done = message["method"] == "notifications/tasks/status";
+            seen.push(message);
+            if done {
+                break;
+            }
+        }
+    };
+    let arrived = tokio::time::timeout(Duration::from_secs(10), read_all).await;
+    assert!(
+        arrived.is_ok(),
+        "the task's status did not arrive: {seen:?}"
+    );
+    let task_id = seen
+        .iter()
+        .find(|m| m["id"] == 2)
+        .and_then(|m| m["result"]["task"]["taskId"].as_str())
+        .expect("the call is answered with its task")
+        .to_owned();
+    let progress: Vec<&Value> = seen
+        .iter()
+        .filter(|m| m["method"] == "notifications/progress")
+        .collect();
+    assert_eq!(progress.len(), 2, "{seen:?}");
+    for note in &progress {
+        assert_eq!(note["params"]["progressToken"], "p");
+        assert_eq!(
+            note["params"]["_meta"]["io.modelcontextprotocol/related-task"]["taskId"],
+            json!(task_id)
+        );
+    }
+    let status = seen.last().unwrap();
+    assert_eq!(status["params"]["taskId"], json!(task_id));
+    assert_eq!(status["params"]["status"], "completed");
+    drop(client_in);
+    serving.await.unwrap().unwrap();
+}

@@ -48,6 +48,8 @@ pub const NOTIFICATION_CANCELLED: &str = "notifications/cancelled";
 pub const NOTIFICATION_PROGRESS: &str = "notifications/progress";
 /// A log message.
 pub const NOTIFICATION_MESSAGE: &str = "notifications/message";
+/// A task changed status (2025-11-25).
+pub const NOTIFICATION_TASK_STATUS: &str = "notifications/tasks/status";
 
 /// Every method a client may send that this server knows, for bounded metric labels.
 pub const ALL: [&str; 22] = [

@@ -4,7 +4,7 @@ use crate::auth::Admitted;
 use crate::middleware::TraceContext;
 use crate::protocol::{methods, LogLevel, ProtocolVersion};
 use crate::runtime::Runtime;
-use crate::server::Cancellation;
+use crate::server::{Cancellation, Notifier};
 use futures_channel::mpsc::UnboundedSender;
 use serde_json::{json, Map, Value};
 use std::sync::{Arc, Mutex};
@@ -30,6 +30,8 @@ struct ContextInner {
     round: Round,
     caller: Admitted,
     trace: Arc<TraceContext>,
+    /// The task this work belongs to, named in the `_meta` of its notifications.
+    related_task: Option<String>,
 }
 
 /// What ties a running request to its transport: where its notifications go (when the
@@ -37,6 +39,8 @@ struct ContextInner {
 #[derive(Clone)]
 pub(crate) struct Link {
     pub(crate) notes: Option<UnboundedSender<Value>>,
+    /// Where notifications go once the answer was sent (a session's [`Notifier`]).
+    pub(crate) later: Option<Arc<dyn Notifier>>,
     pub(crate) cancel: Cancellation,
     /// When the message must be answered, on the runtime's monotonic clock (µs).
     pub(crate) deadline_micros: u64,
@@ -48,6 +52,7 @@ impl Link {
     pub(crate) fn sibling(&self) -> Link {
         Link {
             notes: None,
+            later: self.later.clone(),
             cancel: Cancellation::default(),
             deadline_micros: self.deadline_micros,
         }
@@ -68,6 +73,7 @@ impl crate::Server {
         let timeout = u64::try_from(self.inner.request_timeout.as_micros()).unwrap_or(u64::MAX);
         Link {
             notes,
+            later: None,
             cancel: Cancellation::default(),
             deadline_micros: self.runtime().monotonic_micros().saturating_add(timeout),
         }
@@ -114,23 +120,30 @@ impl RequestContext {
                 round,
                 caller,
                 trace,
+                related_task: None,
             }),
         }
     }
 
-    /// This request's context for the work of a task: the same caller, revision and
-    /// answers, its own cancellation and deadline, and no notifications (the response
-    /// that could carry them is gone when the work goes on).
-    pub(crate) fn for_task(&self, cancel: Cancellation, deadline_micros: u64) -> Self {
+    /// This request's context for the work of task `task_id`: the same caller, revision,
+    /// answers and progress token, its own cancellation and deadline, and notifications
+    /// only where they outlast the answer (a session's [`Notifier`]), tied to the task.
+    pub(crate) fn for_task(
+        &self,
+        task_id: &str,
+        cancel: Cancellation,
+        deadline_micros: u64,
+    ) -> Self {
         let inner = &self.inner;
         RequestContext {
             inner: Arc::new(ContextInner {
                 runtime: inner.runtime.clone(),
                 version: inner.version,
-                progress_token: None,
-                log_level: None,
+                progress_token: inner.progress_token.clone(),
+                log_level: inner.log_level,
                 link: Link {
                     notes: None,
+                    later: inner.link.later.clone(),
                     cancel,
                     deadline_micros,
                 },
@@ -138,8 +151,40 @@ impl RequestContext {
                 round: inner.round.clone(),
                 caller: inner.caller.clone(),
                 trace: inner.trace.clone(),
+                related_task: Some(task_id.to_owned()),
             }),
         }
+    }
+
+    /// Where notifications of this request go once it is answered, if anywhere.
+    pub(crate) fn later(&self) -> Option<Arc<dyn Notifier>> {
+        self.inner.link.later.clone()
+    }
+
+    /// Sends a notification where this request's notifications go: its own stream while
+    /// it runs, or the session's notifier for the work of a task. `false` when neither.
+    fn deliver(&self, method: &str, mut params: Map<String, Value>) -> bool {
+        if let Some(task) = &self.inner.related_task {
+            params.insert(
+                "_meta".into(),
+                json!({crate::protocol::META_RELATED_TASK: {"taskId": task}}),
+            );
+        }
+        let message = notification(method, params);
+        if let Some(sink) = &self.inner.link.notes {
+            return sink.unbounded_send(message).is_ok();
+        }
+        match &self.inner.link.later {
+            Some(later) => {
+                later.notify(message);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn can_notify(&self) -> bool {
+        self.inner.link.notes.is_some() || self.inner.link.later.is_some()
     }
 
     /// The host's clock, timer and random source.
@@ -244,13 +289,18 @@ impl RequestContext {
 
     /// Whether the client asked for progress on this request.
     pub fn wants_progress(&self) -> bool {
-        self.inner.progress_token.is_some() && self.inner.link.notes.is_some()
+        self.inner.progress_token.is_some() && self.can_notify()
     }
 
     /// Reports progress. `progress` must grow from call to call; values that do not are
     /// dropped, as the protocol requires.
     pub fn progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) {
-        let (Some(token), Some(sink)) = (&self.inner.progress_token, &self.inner.link.notes) else {
+        let Some(token) = self
+            .inner
+            .progress_token
+            .as_ref()
+            .filter(|_| self.can_notify())
+        else {
             return;
         };
         if let Ok(mut last) = self.inner.last_progress.lock() {
@@ -268,12 +318,12 @@ impl RequestContext {
         if let Some(message) = message {
             params.insert("message".into(), json!(message));
         }
-        let _ = sink.unbounded_send(notification(methods::NOTIFICATION_PROGRESS, params));
+        self.deliver(methods::NOTIFICATION_PROGRESS, params);
     }
 
     /// Sends a log message, if the client asked for this level or a lower one.
     pub fn log(&self, level: LogLevel, logger: Option<&str>, data: Value) {
-        let (Some(min), Some(sink)) = (self.inner.log_level, &self.inner.link.notes) else {
+        let Some(min) = self.inner.log_level.filter(|_| self.can_notify()) else {
             return;
         };
         if level < min {
@@ -285,7 +335,7 @@ impl RequestContext {
             params.insert("logger".into(), json!(logger));
         }
         params.insert("data".into(), data);
-        let _ = sink.unbounded_send(notification(methods::NOTIFICATION_MESSAGE, params));
+        self.deliver(methods::NOTIFICATION_MESSAGE, params);
     }
 }
 

@@ -24,7 +24,7 @@ pub use context::RequestContext;
 pub(crate) use dispatch::{incoming_id, named_target};
 pub use dispatch::{Outcome, Reply};
 pub use ready::Readiness;
-pub use session::Session;
+pub use session::{Notifier, Session};
 pub use task::{TaskDelegate, TaskSettings};
 
 use crate::http::HttpConfig;

@@ -34,12 +34,45 @@ use std::sync::{Arc, Mutex};
 pub struct Session {
     version: Mutex<Option<ProtocolVersion>>,
     running: Mutex<HashMap<RequestId, Cancellation>>,
+    notifier: Option<Arc<dyn Notifier>>,
+}
+
+/// Where a session's notifications go once the request they belong to was answered: the
+/// progress, logs and status changes of tasks, whose work outlasts its request. Any
+/// `Fn(Value)` is one.
+pub trait Notifier: crate::runtime::MaybeSend + crate::runtime::MaybeSync {
+    /// Sends `message`, a JSON-RPC notification, to the client.
+    fn notify(&self, message: Value);
+}
+
+impl<F> Notifier for F
+where
+    F: Fn(Value) + crate::runtime::MaybeSend + crate::runtime::MaybeSync,
+{
+    fn notify(&self, message: Value) {
+        self(message)
+    }
 }
 
 impl Session {
     /// A session before `initialize`.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Sends the notifications that come after their request's answer (a task's progress,
+    /// logs and status) to `notifier`, for transports that stay open, such as stdio.
+    /// Without one they are dropped.
+    ///
+    /// ```
+    /// use edgemcp::Session;
+    ///
+    /// let session = Session::new().with_notifier(|note: serde_json::Value| println!("{note}"));
+    /// # let _ = session;
+    /// ```
+    pub fn with_notifier(mut self, notifier: impl Notifier + 'static) -> Self {
+        self.notifier = Some(Arc::new(notifier));
+        self
     }
 
     /// The revision `initialize` negotiated, once it has.
@@ -146,7 +179,8 @@ impl Server {
                 Box::pin(async { Outcome::Accepted })
             }
             Incoming::Single(Ok(Message::Request(req))) => {
-                let link = server.link(sink);
+                let mut link = server.link(sink);
+                link.later = session.notifier.clone();
                 let signal = link.cancel.clone();
                 let entry = session.register(req.id.clone(), signal.clone());
                 Box::pin(async move {

@@ -35,13 +35,30 @@ impl Timer for TokioTimer {
     }
 }
 
-/// Runs work on the tokio runtime the host was started in. The work lives as long as the
-/// process: a task whose process stops is failed once its lease runs out.
-struct TokioSpawner(tokio::runtime::Handle);
+/// Runs work on the tokio runtime of the caller (a thread of its own outside one). The
+/// work lives as long as the process: a task whose process stops is failed once its lease
+/// runs out.
+struct TokioSpawner;
 
 impl Spawner for TokioSpawner {
     fn spawn(&self, work: BoxFuture<'static, ()>) {
-        drop(self.0.spawn(work));
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => drop(handle.spawn(work)),
+            Err(_) => {
+                std::thread::spawn(move || {
+                    match tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                    {
+                        Ok(runtime) => runtime.block_on(work),
+                        Err(e) => crate::log::warn(
+                            "a task's work could not start: no runtime",
+                            &[("error", e.to_string().into())],
+                        ),
+                    }
+                });
+            }
+        }
     }
 }
 
@@ -71,12 +88,9 @@ impl Logger for JsonLines {
 /// # Errors
 /// When the HTTP client cannot start (its TLS configuration failed).
 pub fn runtime() -> edgemcp::Result<Runtime> {
-    let runtime = Runtime::new(SystemClock, TokioTimer, OsRng)
+    Ok(Runtime::new(SystemClock, TokioTimer, OsRng)
         .with_http_client(http_client::ReqwestClient::new()?)
         .with_signature_verifier(signatures::AwsLcSignatures)
-        .with_logger(JsonLines);
-    Ok(match tokio::runtime::Handle::try_current() {
-        Ok(handle) => runtime.with_spawner(TokioSpawner(handle)),
-        Err(_) => runtime,
-    })
+        .with_logger(JsonLines)
+        .with_spawner(TokioSpawner))
 }

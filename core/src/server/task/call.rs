@@ -134,7 +134,9 @@ impl Server {
         let deadline = runtime
             .monotonic_micros()
             .saturating_add(millis(tasks.settings.max_duration).saturating_mul(1000));
-        let mut work = self.task_work(tool, args.clone(), cx.for_task(cancel.clone(), deadline));
+        let later = cx.later();
+        let task_cx = cx.for_task(&id, cancel.clone(), deadline);
+        let mut work = self.task_work(tool, args.clone(), task_cx);
         let early = runtime
             .within(tasks.settings.answer_within, &mut work)
             .await;
@@ -166,7 +168,8 @@ impl Server {
         if let Some(work) = spawn_work {
             let server = self.clone();
             let created = task.clone();
-            if !runtime.spawn(Box::pin(server.run_task(created, work, cancel, version))) {
+            let run = server.run_task(created, work, cancel, version, later);
+            if !runtime.spawn(Box::pin(run)) {
                 tasks.stop_running(&task.id);
             }
         }

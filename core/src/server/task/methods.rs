@@ -96,14 +96,9 @@ impl Server {
         match method {
             methods::TASKS_GET => Ok(wire::detailed(&task, version)),
             methods::TASKS_RESULT => self.await_result(tasks, task, link).await,
-            methods::TASKS_CANCEL => self.cancel_task(tasks, task, version).await,
+            methods::TASKS_CANCEL => self.cancel_task(tasks, task, version, link).await,
             _ => {
-                let client_capabilities = params
-                    .get("_meta")
-                    .and_then(|m| m.get(META_CLIENT_CAPABILITIES))
-                    .and_then(Value::as_object)
-                    .cloned();
-                self.update_task(tasks, task, params, version, caller, client_capabilities)
+                self.update_task(tasks, task, params, version, caller, link)
                     .await
             }
         }
@@ -253,6 +248,7 @@ impl Server {
         tasks: &Tasks,
         mut task: TaskRecord,
         version: ProtocolVersion,
+        link: &Link,
     ) -> Result<Params, Failure> {
         for _ in 0..5 {
             if task.status.is_terminal() {
@@ -274,6 +270,7 @@ impl Server {
             next.version += 1;
             if tasks.store.replace(&next, task.version).await? {
                 tasks.cancel_running(&next.id);
+                super::run::notify_status(link.later.as_deref(), &next, version);
                 return Ok(if version.has_task_extension() {
                     Map::new()
                 } else {
@@ -299,7 +296,7 @@ impl Server {
         params: &Params,
         version: ProtocolVersion,
         caller: Admitted,
-        client_capabilities: Option<Map<String, Value>>,
+        link: &Link,
     ) -> Result<Params, Failure> {
         let answers = match params.get("inputResponses") {
             Some(Value::Object(answers)) => answers,
@@ -333,7 +330,13 @@ impl Server {
             next.version += 1;
             if tasks.store.replace(&next, task.version).await? {
                 if resume {
-                    self.resume_task(next, caller, version, client_capabilities);
+                    let client_capabilities = params
+                        .get("_meta")
+                        .and_then(|m| m.get(META_CLIENT_CAPABILITIES))
+                        .and_then(Value::as_object)
+                        .cloned();
+                    let later = link.later.clone();
+                    self.resume_task(next, caller, version, client_capabilities, later);
                 }
                 return Ok(Map::new());
             }

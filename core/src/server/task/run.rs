@@ -7,12 +7,13 @@ use crate::protocol::{methods, ProtocolVersion};
 use crate::runtime::BoxFuture;
 use crate::server::context::{Link, Round};
 use crate::server::report::During;
-use crate::server::{Cancellation, Server};
+use crate::server::{Cancellation, Notifier, Server};
 use crate::storage::{TaskRecord, TaskStatus};
 use crate::tool::{InputRequired, Tool, ToolResult};
 use crate::RequestContext;
 use futures_util::future::{select, Either};
 use serde_json::{json, Map, Value};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How a task's work ended.
@@ -145,6 +146,7 @@ impl Server {
         mut work: BoxFuture<'static, Ran>,
         cancel: Cancellation,
         version: ProtocolVersion,
+        later: Option<Arc<dyn Notifier>>,
     ) {
         let Some(tasks) = self.inner.tasks.as_ref() else {
             return;
@@ -155,7 +157,9 @@ impl Server {
             let tick = self.runtime().sleep(renew_every);
             match select(&mut work, select(tick, stop)).await {
                 Either::Left((ran, _)) => {
-                    self.record_outcome(tasks, &task, ran, version).await;
+                    if let Some(written) = self.record_outcome(tasks, &task, ran, version).await {
+                        notify_status(later.as_deref(), &written, version);
+                    }
                     break;
                 }
                 Either::Right((Either::Left(((), _)), _)) => {
@@ -194,18 +198,18 @@ impl Server {
     }
 
     /// Writes the outcome, unless the task stopped working meanwhile (a cancellation
-    /// stays: the work's result is dropped).
+    /// stays: the work's result is dropped); the task as written, if it was.
     async fn record_outcome(
         &self,
         tasks: &Tasks,
         task: &TaskRecord,
         ran: Ran,
         version: ProtocolVersion,
-    ) {
+    ) -> Option<TaskRecord> {
         for _ in 0..5 {
             let stored = match tasks.store.get(&task.owner, &task.id).await {
                 Ok(Some(stored)) => stored,
-                Ok(None) => return,
+                Ok(None) => return None,
                 Err(err) => {
                     self.log_task_problem(task, "its outcome could not be read back", &err);
                     self.runtime().sleep(Duration::from_millis(200)).await;
@@ -213,13 +217,13 @@ impl Server {
                 }
             };
             if stored.status != TaskStatus::Working {
-                return;
+                return None;
             }
             let mut next = stored.clone();
             ran.clone()
                 .apply(&mut next, version, self.runtime().now_unix_ms());
             match tasks.store.replace(&next, stored.version).await {
-                Ok(true) => return,
+                Ok(true) => return Some(next),
                 // Changed meanwhile (a lease renewal): read it again.
                 Ok(false) => {}
                 Err(err) => {
@@ -228,6 +232,7 @@ impl Server {
                 }
             }
         }
+        None
     }
 
     fn log_task_problem(&self, task: &TaskRecord, what: &str, err: &crate::Error) {
@@ -250,6 +255,7 @@ impl Server {
         caller: Admitted,
         version: ProtocolVersion,
         client_capabilities: Option<Map<String, Value>>,
+        later: Option<Arc<dyn Notifier>>,
     ) {
         let Some(tasks) = self.inner.tasks.as_ref() else {
             return;
@@ -260,12 +266,14 @@ impl Server {
         debug_assert_eq!(owner_of(&caller), task.owner);
         let cancel = tasks.start_running(&task.id);
         let runtime = self.runtime().clone();
+        let deadline_micros = runtime
+            .monotonic_micros()
+            .saturating_add(millis(tasks.settings.max_duration).saturating_mul(1000));
         let link = Link {
             notes: None,
+            later: later.clone(),
             cancel: cancel.clone(),
-            deadline_micros: runtime
-                .monotonic_micros()
-                .saturating_add(millis(tasks.settings.max_duration).saturating_mul(1000)),
+            deadline_micros,
         };
         let round = Round {
             responses: task.input.responses.clone(),
@@ -281,16 +289,30 @@ impl Server {
             round,
             caller,
             self.bare_trace(),
-        );
+        )
+        .for_task(&task.id, cancel.clone(), deadline_micros);
         let work = self.task_work(tool, task.arguments.clone(), cx);
         let server = self.clone();
-        if !runtime.spawn(Box::pin(server.run_task(
-            task.clone(),
-            work,
-            cancel,
-            version,
-        ))) {
+        let run = server.run_task(task.clone(), work, cancel, version, later);
+        if !runtime.spawn(Box::pin(run)) {
             tasks.stop_running(&task.id);
         }
     }
+}
+
+/// Tells a session client that a task changed status (2025-11-25's
+/// `notifications/tasks/status`, which carries the task and no related-task `_meta`).
+pub(super) fn notify_status(
+    later: Option<&dyn Notifier>,
+    task: &TaskRecord,
+    version: ProtocolVersion,
+) {
+    let Some(later) = later.filter(|_| version.has_core_tasks()) else {
+        return;
+    };
+    later.notify(json!({
+        "jsonrpc": "2.0",
+        "method": methods::NOTIFICATION_TASK_STATUS,
+        "params": super::wire::task_fields(task, version),
+    }));
 }

@@ -165,6 +165,7 @@ async fn export(
             }
         }
         offset += read.rows.len();
+        cx.progress(rows as f64, None, Some(&format!("{rows} rows read")));
         if !more {
             break;
         }
