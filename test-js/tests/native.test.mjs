@@ -42,6 +42,7 @@ describe("edgemcp serve", () => {
   });
 
   test("lists every toolkit tool", () => withClient(scenarios.listsEveryTool));
+  test("every schema passes a strict JSON Schema 2020-12 validator", () => withClient(scenarios.schemasPassAStrictValidator));
   test("/ready: every store answers", () => scenarios.readyReportsEveryStore(`http://127.0.0.1:${port}`));
   test("sql reads the sample store", () => withClient(scenarios.sqlReadsTheSampleStore));
   test("sql caps rows and pages", () => withClient(scenarios.sqlCapsRowsAndPages));

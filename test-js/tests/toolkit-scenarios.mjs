@@ -45,6 +45,27 @@ export async function listsEveryTool(client) {
   assert.equal(byName.sql_query.outputSchema.type, "object");
 }
 
+/**
+ * Every input and output schema the server lists compiles under AJV's strict mode for
+ * JSON Schema 2020-12 (with the standard formats): no unknown keyword or format, so
+ * clients that validate with AJV (the TypeScript SDK, the Inspector) print no warning.
+ */
+export async function schemasPassAStrictValidator(client) {
+  const { default: Ajv2020 } = await import("ajv/dist/2020.js");
+  const { default: addFormats } = await import("ajv-formats");
+  const { tools } = await client.listTools();
+  const warnings = [];
+  const ajv = new Ajv2020({ strict: true, logger: { log() {}, warn: (w) => warnings.push(w), error: (e) => warnings.push(e) } });
+  addFormats(ajv);
+  for (const tool of tools) {
+    for (const [which, schema] of [["input", tool.inputSchema], ["output", tool.outputSchema]]) {
+      if (!schema) continue;
+      assert.doesNotThrow(() => ajv.compile(schema), `${tool.name} ${which} schema under strict AJV`);
+    }
+  }
+  assert.deepEqual(warnings, [], "no warning from strict AJV");
+}
+
 export async function sqlReadsTheSampleStore(client) {
   const tables = await call(client, "sql_list_tables", {});
   const names = tables.structuredContent.tables.map((t) => t.name);

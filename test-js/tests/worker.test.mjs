@@ -39,6 +39,7 @@ after(async () => {
 });
 
 test("lists every toolkit tool with honest annotations", () => withClient(scenarios.listsEveryTool));
+test("every schema passes a strict JSON Schema 2020-12 validator", () => withClient(scenarios.schemasPassAStrictValidator));
 test("/ready: every store answers", () => scenarios.readyReportsEveryStore(`http://127.0.0.1:${port}`));
 test("sql reads the sample store", () => withClient(scenarios.sqlReadsTheSampleStore));
 test("sql caps rows and pages with cursors", () => withClient(scenarios.sqlCapsRowsAndPages));

@@ -110,7 +110,59 @@ pub(crate) fn schema_of<T: JsonSchema>() -> Value {
     if let Some(object) = schema.as_object_mut() {
         object.remove("$schema");
     }
+    replace_width_formats(&mut schema);
     schema
+}
+
+/// Replaces the integer and float widths schemars writes as `format` (`uint32`, `int64`,
+/// `double`, ...), which JSON Schema 2020-12 does not define and strict validators warn
+/// about, with the `minimum` and `maximum` they imply (when a JSON number can state them
+/// exactly).
+fn replace_width_formats(schema: &mut Value) {
+    match schema {
+        Value::Object(object) => {
+            let bounds: Option<(Option<i64>, Option<i64>)> =
+                match object.get("format").and_then(Value::as_str) {
+                    Some("uint8") => Some((Some(0), Some(i64::from(u8::MAX)))),
+                    Some("uint16") => Some((Some(0), Some(i64::from(u16::MAX)))),
+                    Some("uint32") => Some((Some(0), Some(i64::from(u32::MAX)))),
+                    Some("uint64" | "uint" | "uint128") => Some((Some(0), None)),
+                    Some("int8") => Some((Some(i64::from(i8::MIN)), Some(i64::from(i8::MAX)))),
+                    Some("int16") => Some((Some(i64::from(i16::MIN)), Some(i64::from(i16::MAX)))),
+                    Some("int32") => Some((Some(i64::from(i32::MIN)), Some(i64::from(i32::MAX)))),
+                    Some("int64" | "int" | "int128" | "float" | "double") => Some((None, None)),
+                    _ => None,
+                };
+            if let Some((minimum, maximum)) = bounds {
+                object.remove("format");
+                if let Some(minimum) = minimum {
+                    tighten(object, "minimum", minimum, i64::max);
+                }
+                if let Some(maximum) = maximum {
+                    tighten(object, "maximum", maximum, i64::min);
+                }
+            }
+            // Property names are keys of `properties`, never keywords: a property called
+            // `format` holds a schema (an object), which the string test above skips.
+            object.values_mut().for_each(replace_width_formats);
+        }
+        Value::Array(items) => items.iter_mut().for_each(replace_width_formats),
+        _ => {}
+    }
+}
+
+/// Sets `key` to `bound`, or to the tighter of it and the bound already there.
+fn tighten(
+    object: &mut serde_json::Map<String, Value>,
+    key: &str,
+    bound: i64,
+    pick: fn(i64, i64) -> i64,
+) {
+    let value = match object.get(key).and_then(Value::as_i64) {
+        Some(current) => pick(current, bound),
+        None => bound,
+    };
+    object.insert(key.to_owned(), Value::from(value));
 }
 
 /// The output schema `Tool::typed` publishes for `O`: its schema when it is an object.
