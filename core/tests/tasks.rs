@@ -688,3 +688,31 @@ fn a_server_without_tasks_of_its_own_hands_them_to_its_delegate() {
     assert_eq!(task["status"], "completed");
     assert_eq!(task["resultType"], "complete");
 }
+
+#[test]
+fn one_caller_runs_only_so_many_tasks_at_once() {
+    let f = fixture_with(
+        TaskSettings {
+            max_running_per_caller: 1,
+            ..TaskSettings::default()
+        },
+        100,
+    );
+    let first = f.start("write_later", json!({"ms": 600}));
+    let refused = f.send(
+        V2025,
+        "tools/call",
+        json!({"name": "write_later", "arguments": {"ms": 1}, "task": {}}),
+    );
+    assert_eq!(error_code(&refused), -32029, "{refused}");
+    // Another caller has slots of its own.
+    let other = f.send_as(
+        caller("bob", "acme"),
+        V2025,
+        "tools/call",
+        json!({"name": "write_later", "arguments": {"ms": 1}, "task": {}}),
+    );
+    assert!(other["result"]["task"]["taskId"].is_string(), "{other}");
+    assert_eq!(f.settle(V2025, &first), "completed");
+    f.start("write_later", json!({"ms": 1}));
+}

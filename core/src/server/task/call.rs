@@ -130,7 +130,10 @@ impl Server {
         let mut id_bytes = [0u8; 16];
         runtime.fill_random(&mut id_bytes)?;
         let id = crate::util::hex(&id_bytes);
-        let cancel = tasks.start_running(&id);
+        let owner = owner_of(&caller);
+        let cancel = tasks
+            .start_running(&id, &owner)
+            .map_err(|running| too_many_running(running, &tool.name))?;
         let deadline = runtime
             .monotonic_micros()
             .saturating_add(millis(tasks.settings.max_duration).saturating_mul(1000));
@@ -141,7 +144,7 @@ impl Server {
             .within(tasks.settings.answer_within, &mut work)
             .await;
         let now = runtime.now_unix_ms();
-        let mut task = new_record(tasks, id, owner_of(&caller), tool, args, ttl_ms, now);
+        let mut task = new_record(tasks, id, owner, tool, args, ttl_ms, now);
         let spawn_work = match early {
             Some(Ran::Input(input)) if version.has_task_extension() => {
                 // Input asked before the task exists is asked synchronously (a multi-round
@@ -224,6 +227,21 @@ fn new_record(
         input: TaskInput::default(),
         result: None,
         error: None,
+    }
+}
+
+/// The refusal of a task beyond the caller's running tasks: 429 with the rate-limit code,
+/// like any other limit.
+fn too_many_running(running: usize, tool: &str) -> Failure {
+    Failure::Refused {
+        error: ErrorObject::new(
+            crate::middleware::RATE_LIMITED,
+            format!(
+                "`{tool}` was not started: this caller already runs {running} tasks, the most it may; wait for one to end (tasks/get) or cancel one, then call again."
+            ),
+        )
+        .with_data(json!({"retryAfterSeconds": 1})),
+        status: 429,
     }
 }
 

@@ -57,12 +57,17 @@ pub struct TaskSettings {
     /// How long a call that may be answered directly (2026-07-28, an optional task) runs
     /// before it becomes a task; a call that asks for input within it asks synchronously.
     pub answer_within: Duration,
+    /// How many tasks one caller may have running in one instance (in one Durable Object
+    /// on Workers, which is the caller's own); a call beyond it is refused with
+    /// [`RATE_LIMITED`](crate::middleware::RATE_LIMITED) until one ends.
+    pub max_running_per_caller: usize,
 }
 
 impl TaskSettings {
     /// Reads the settings through `get` (a variable's value if set), the defaults for
     /// those not set: `EDGEMCP_TASK_TTL_SECONDS`, `EDGEMCP_TASK_MAX_TTL_SECONDS`,
-    /// `EDGEMCP_TASK_POLL_MS`, `EDGEMCP_TASK_LEASE_SECONDS`, `EDGEMCP_TASK_MAX_SECONDS`.
+    /// `EDGEMCP_TASK_POLL_MS`, `EDGEMCP_TASK_LEASE_SECONDS`, `EDGEMCP_TASK_MAX_SECONDS`,
+    /// `EDGEMCP_TASK_MAX_RUNNING` (per caller).
     ///
     /// ```
     /// use edgemcp::TaskSettings;
@@ -103,6 +108,9 @@ impl TaskSettings {
         if let Some(secs) = read("EDGEMCP_TASK_MAX_SECONDS", 1, DAY)? {
             settings.max_duration = Duration::from_secs(secs);
         }
+        if let Some(count) = read("EDGEMCP_TASK_MAX_RUNNING", 1, 10_000)? {
+            settings.max_running_per_caller = usize::try_from(count).unwrap_or(usize::MAX);
+        }
         Ok(settings)
     }
 }
@@ -116,6 +124,7 @@ impl Default for TaskSettings {
             lease: Duration::from_secs(15),
             max_duration: Duration::from_secs(15 * 60),
             answer_within: Duration::from_millis(100),
+            max_running_per_caller: 16,
         }
     }
 }
@@ -124,9 +133,10 @@ impl Default for TaskSettings {
 pub(crate) struct Tasks {
     pub(crate) store: Arc<dyn TaskStore>,
     pub(crate) settings: TaskSettings,
-    /// The cancellation of each task whose work runs in this instance, so a
-    /// `tasks/cancel` arriving here stops it at once (others notice at their next renewal).
-    running: Mutex<HashMap<String, Cancellation>>,
+    /// The owner and cancellation of each task whose work runs in this instance, so a
+    /// `tasks/cancel` arriving here stops it at once (others notice at their next renewal)
+    /// and a caller's running tasks can be counted.
+    running: Mutex<HashMap<String, (String, Cancellation)>>,
 }
 
 impl Tasks {
@@ -138,11 +148,25 @@ impl Tasks {
         }
     }
 
-    /// Registers the work of task `id`, running here, and returns its cancellation.
-    fn start_running(&self, id: &str) -> Cancellation {
+    /// Registers the work of `owner`'s task `id`, running here, and returns its
+    /// cancellation; `Err` with the count when the owner runs as many as it may already.
+    fn start_running(&self, id: &str, owner: &str) -> Result<Cancellation, usize> {
         let cancel = Cancellation::default();
         if let Ok(mut running) = self.running.lock() {
-            running.insert(id.to_owned(), cancel.clone());
+            let count = running.values().filter(|(o, _)| o == owner).count();
+            if count >= self.settings.max_running_per_caller {
+                return Err(count);
+            }
+            running.insert(id.to_owned(), (owner.to_owned(), cancel.clone()));
+        }
+        Ok(cancel)
+    }
+
+    /// Registers the work of `owner`'s task `id` whatever the owner runs already.
+    fn force_running(&self, id: &str, owner: &str) -> Cancellation {
+        let cancel = Cancellation::default();
+        if let Ok(mut running) = self.running.lock() {
+            running.insert(id.to_owned(), (owner.to_owned(), cancel.clone()));
         }
         cancel
     }
@@ -159,7 +183,7 @@ impl Tasks {
             .running
             .lock()
             .ok()
-            .and_then(|running| running.get(id).cloned());
+            .and_then(|running| running.get(id).map(|(_, cancel)| cancel.clone()));
         if let Some(cancel) = cancel {
             cancel.cancel();
         }

@@ -264,7 +264,11 @@ impl Server {
             return;
         };
         debug_assert_eq!(owner_of(&caller), task.owner);
-        let cancel = tasks.start_running(&task.id);
+        // Its slot was freed when it stopped to ask; a resumed task is not refused.
+        let cancel = match tasks.start_running(&task.id, &task.owner) {
+            Ok(cancel) => cancel,
+            Err(_) => tasks.force_running(&task.id, &task.owner),
+        };
         let runtime = self.runtime().clone();
         let deadline_micros = runtime
             .monotonic_micros()
