@@ -215,10 +215,9 @@ mod tests {
                 problems.push(format!("{at}: unknown keyword"));
             }
             match key.as_str() {
-                "format" => {
-                    if !value.as_str().is_some_and(|f| FORMATS.contains(&f)) {
-                        problems.push(format!("{at}: unknown format {value}"));
-                    }
+                "format" if !value.as_str().is_some_and(|f| FORMATS.contains(&f)) => {
+                    problems.push(format!("{at}: unknown format {value}"));
+                }
                 }
                 "properties" | "patternProperties" | "$defs" | "dependentSchemas" => {
                     for (name, sub) in value.as_object().into_iter().flatten() {
