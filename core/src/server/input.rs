@@ -2,7 +2,7 @@
 //! goes out, and the client capabilities a tool requires.
 
 use super::context::Round;
-use super::dispatch::{as_params, Failure, Params};
+use super::reply::{as_params, Failure, Params};
 use super::state::{self, Binding};
 use super::Server;
 use crate::auth::Admitted;

@@ -1,6 +1,6 @@
 //! Which revision a request speaks, and whether its framing fits that revision.
 
-use super::dispatch::Failure;
+use super::reply::Failure;
 use crate::jsonrpc::{ErrorObject, Request, INVALID_PARAMS};
 use crate::protocol::{
     codes, methods, ProtocolVersion, META_CLIENT_CAPABILITIES, META_PROTOCOL_VERSION,

@@ -2,7 +2,7 @@
 //! the revision `initialize` negotiated holds for later messages and a client can cancel
 //! what it asked for.
 
-use super::dispatch::unanswered;
+use super::reply::unanswered;
 use super::{Cancellation, Outcome, Server};
 use crate::auth::{Admission, Caller};
 use crate::jsonrpc::{Incoming, Message, RequestId};

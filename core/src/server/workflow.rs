@@ -1,7 +1,7 @@
 //! Running a workflow at `prompts/get`: each step an ordinary `tools/call` with the
 //! caller's context, its result put into the prompt's messages.
 
-use super::dispatch::Failure;
+use super::reply::Failure;
 use crate::prompt::{PromptArgs, PromptMessage};
 use crate::protocol::{Content, ResourceContents};
 use crate::workflow::{Fill, Source, Step, Workflow, MAX_EACH};

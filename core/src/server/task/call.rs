@@ -4,7 +4,7 @@ use super::run::Ran;
 use super::{millis, owner_of, wire, Tasks};
 use crate::jsonrpc::{describe, ErrorObject, METHOD_NOT_FOUND};
 use crate::protocol::{codes, ProtocolVersion, EXTENSION_TASKS, META_CLIENT_CAPABILITIES};
-use crate::server::dispatch::{as_params, Failure, Params};
+use crate::server::reply::{as_params, Failure, Params};
 use crate::server::Server;
 use crate::storage::{TaskInput, TaskRecord, TaskStatus};
 use crate::tool::{TaskSupport, Tool};

@@ -7,7 +7,7 @@ use crate::auth::{Admitted, Identity};
 use crate::jsonrpc::ErrorObject;
 use crate::protocol::ProtocolVersion;
 use crate::runtime::{BoxFuture, MaybeSend, MaybeSync};
-use crate::server::dispatch::{Failure, Params};
+use crate::server::reply::{Failure, Params};
 use crate::server::Server;
 use crate::Result;
 use serde_json::{json, Map, Value};

@@ -7,7 +7,7 @@ use crate::auth::Admitted;
 use crate::base64::{decode, encode, Form};
 use crate::jsonrpc::{describe, ErrorObject, INTERNAL_ERROR, INVALID_PARAMS};
 use crate::protocol::{methods, ProtocolVersion, EXTENSION_TASKS, META_CLIENT_CAPABILITIES};
-use crate::server::dispatch::{as_params, Failure, Params};
+use crate::server::reply::{as_params, Failure, Params};
 use crate::server::{Link, Server};
 use crate::storage::{TaskCursor, TaskRecord, TaskStatus};
 use crate::tool::ToolResult;
