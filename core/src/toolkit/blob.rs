@@ -1,7 +1,8 @@
 //! Object-store tools: `blob_list`, `blob_head`, `blob_get`, `blob_put`, `blob_delete`.
 
-use super::kv::page_limit;
-use super::{decode_content, schemas, within_prefix, Encoding, KeySpace};
+use super::content::{decode_content, Encoding};
+use super::schemas;
+use super::space::{page_limit, within_prefix, KeySpace};
 use crate::protocol::{Content, ResourceContents, ToolAnnotations};
 use crate::storage::{BlobMeta, BlobPut, BlobStore};
 use crate::toolkit::config::BlobConfig;

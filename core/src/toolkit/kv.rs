@@ -1,6 +1,8 @@
 //! Key-value tools: `kv_get`, `kv_put`, `kv_list`, `kv_delete`.
 
-use super::{decode_content, encode_content, schemas, within_prefix, Encoding, KeySpace};
+use super::content::{decode_content, encode_content, Encoding};
+use super::schemas;
+use super::space::{page_limit, within_prefix, KeySpace};
 use crate::protocol::ToolAnnotations;
 use crate::storage::{KvPut, KvStore};
 use crate::toolkit::config::KvConfig;
@@ -13,7 +15,6 @@ use std::sync::Arc;
 /// The largest metadata object, serialized (the Workers KV limit).
 const MAX_METADATA_BYTES: usize = 1024;
 /// The most keys one `kv_list` page returns.
-const MAX_LIST: usize = 1000;
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -308,17 +309,6 @@ impl Scope {
             )));
         }
         Ok(full)
-    }
-}
-
-/// The page size a list call asked for, checked.
-pub(super) fn page_limit(limit: Option<usize>) -> Result<usize> {
-    match limit {
-        None => Ok(100),
-        Some(n) if (1..=MAX_LIST).contains(&n) => Ok(n),
-        Some(n) => Err(Error::invalid_params(format!(
-            "limit is {n}; use 1 to {MAX_LIST}."
-        ))),
     }
 }
 

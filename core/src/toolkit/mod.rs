@@ -14,14 +14,19 @@
 
 pub(crate) mod blob;
 pub(crate) mod config;
+mod content;
 mod kv;
 mod schemas;
+mod scopes;
+mod space;
 pub(crate) mod sql;
 mod workflows;
 
 pub use config::{
     parse_flag, BlobConfig, KvConfig, SqlConfig, ToolkitConfig, SQL_MAX_RESULT_BYTES, SQL_ROW_CAP,
 };
+pub use scopes::{READ_SCOPE, WRITE_SCOPE};
+use space::KeySpace;
 #[cfg(any(test, feature = "testing"))]
 pub use sql::corpus as sql_corpus;
 pub use sql::policy as sql_policy;
@@ -29,10 +34,7 @@ pub use sql::policy as sql_policy;
 pub use sql::postgres as sql_postgres;
 
 use crate::storage::{BlobStore, KvStore, SqlDatabase};
-use crate::util::{base64_decode, base64_encode};
 use crate::{Error, Result, ServerBuilder};
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// The backends the toolkits run on; a missing one leaves its tools out.
@@ -112,92 +114,4 @@ pub fn register(
             WRITE_SCOPE
         }
     }))
-}
-
-/// The scope the toolkits' read tools need when access control is on.
-pub const READ_SCOPE: &str = "mcp:read";
-/// The scope the toolkits' write tools (`kv_put`, `kv_delete`, `blob_put`, `blob_delete`,
-/// `sql_execute`) need when access control is on.
-pub const WRITE_SCOPE: &str = "mcp:write";
-
-/// How a value travels inside JSON.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub(crate) enum Encoding {
-    /// UTF-8 text.
-    #[default]
-    Utf8,
-    /// Base64 of arbitrary bytes.
-    Base64,
-}
-
-/// Text when the bytes are UTF-8, base64 otherwise.
-fn encode_content(bytes: Vec<u8>) -> (String, Encoding) {
-    match String::from_utf8(bytes) {
-        Ok(text) => (text, Encoding::Utf8),
-        Err(err) => (base64_encode(err.as_bytes()), Encoding::Base64),
-    }
-}
-
-/// The bytes `text` stands for under `encoding`.
-fn decode_content(text: &str, encoding: Encoding, field: &str) -> Result<Vec<u8>> {
-    match encoding {
-        Encoding::Utf8 => Ok(text.as_bytes().to_vec()),
-        Encoding::Base64 => base64_decode(text.trim()).ok_or_else(|| {
-            Error::invalid_params(format!(
-                "`{field}` is not valid base64; encode the bytes with standard base64 (RFC 4648)."
-            ))
-        }),
-    }
-}
-
-/// Where one toolkit's keys live: the configured prefix and, with tenant isolation,
-/// `tenants/<tenant>/` under it for each caller's verified tenant.
-#[derive(Debug, Clone)]
-pub(crate) struct KeySpace {
-    base: String,
-    isolate: bool,
-}
-
-impl KeySpace {
-    fn new(base: &str, isolate: bool) -> Self {
-        KeySpace {
-            base: base.to_owned(),
-            isolate,
-        }
-    }
-
-    /// The prefix the keys of the call `cx` live under.
-    ///
-    /// The tenant comes only from the verified identity, never from anything the client
-    /// sends; a caller without one is refused rather than given a shared space.
-    pub(crate) fn prefix_for(&self, cx: &crate::RequestContext) -> Result<String> {
-        if !self.isolate {
-            return Ok(self.base.clone());
-        }
-        let tenant = cx
-            .identity()
-            .and_then(|who| who.tenant.as_deref())
-            .ok_or_else(|| {
-                crate::Error::invalid_params(
-                    "Tenant isolation is on, but this caller has no verified tenant; use a key or \
-                     token that names one.",
-                )
-            })?;
-        if !crate::auth::is_tenant_name(tenant) {
-            return Err(crate::Error::invalid_params(
-                "The caller's tenant is not a safe name (letters, digits, `-`, `_`, `.`); \
-                 refusing to store under it.",
-            ));
-        }
-        Ok(format!("{}tenants/{tenant}/", self.base))
-    }
-}
-
-/// `key` under `prefix`.
-fn within_prefix(prefix: &str, key: &str) -> String {
-    let mut full = String::with_capacity(prefix.len() + key.len());
-    full.push_str(prefix);
-    full.push_str(key);
-    full
 }

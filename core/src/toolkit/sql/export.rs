@@ -14,7 +14,9 @@ use crate::storage::{BlobPut, BlobStore, SqlDatabase, SqlLimits, SqlRows, SqlVal
 use crate::tool::TaskSupport;
 use crate::toolkit::blob::object_key;
 use crate::toolkit::config::{SqlConfig, SQL_ROW_CAP};
-use crate::toolkit::{schemas, KeySpace, READ_SCOPE, WRITE_SCOPE};
+use crate::toolkit::schemas;
+use crate::toolkit::scopes::{READ_SCOPE, WRITE_SCOPE};
+use crate::toolkit::space::KeySpace;
 use crate::{Error, ErrorKind, RequestContext, Result, Tool};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
