@@ -14,8 +14,6 @@ use std::sync::Arc;
 
 /// The largest metadata object, serialized (the Workers KV limit).
 const MAX_METADATA_BYTES: usize = 1024;
-/// The most keys one `kv_list` page returns.
-
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct KeyArgs {
