@@ -36,23 +36,32 @@ pub(crate) fn base64_decode(text: &str) -> Option<Vec<u8>> {
     decode(text, Form::Standard)
 }
 
-/// An opaque pagination cursor for position `offset` in a list named `list`.
+/// An opaque pagination cursor for `position` in a listing of `scope` (a list's name, a
+/// query's fingerprint): every cursor of the crate, in one shape.
 ///
-/// The list name is inside the cursor so a cursor from `tools/list` is refused by
-/// `prompts/list` instead of silently skipping entries.
-pub(crate) fn encode_cursor(list: &str, offset: usize) -> String {
-    encode(format!("{list}:{offset}"), Form::UrlSafe)
+/// The scope is inside the cursor so a cursor from `tools/list` is refused by
+/// `prompts/list` (or a query's by another query) instead of silently skipping entries.
+/// `scope` holds no `:`.
+pub(crate) fn encode_cursor(scope: &str, position: &str) -> String {
+    encode(format!("{scope}:{position}"), Form::UrlSafe)
 }
 
-/// The position a cursor made by [`encode_cursor`] for `list` points at.
-pub(crate) fn decode_cursor(list: &str, cursor: &str) -> Option<usize> {
+/// The position a cursor made by [`encode_cursor`] for `scope` holds.
+pub(crate) fn decode_cursor(scope: &str, cursor: &str) -> Option<String> {
     let raw = decode(cursor, Form::UrlSafe)?;
-    let text = std::str::from_utf8(&raw).ok()?;
-    let (name, offset) = text.split_once(':')?;
-    if name != list {
-        return None;
-    }
-    offset.parse().ok()
+    let text = String::from_utf8(raw).ok()?;
+    let (name, position) = text.split_once(':')?;
+    (name == scope).then(|| position.to_owned())
+}
+
+/// The 64-bit FNV-1a hash of `parts`, in order, as if joined.
+pub(crate) fn fnv1a(parts: &[&[u8]]) -> u64 {
+    parts
+        .iter()
+        .flat_map(|part| part.iter())
+        .fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+            (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
+        })
 }
 
 /// Percent-decodes a URI component; `None` on a malformed escape or invalid UTF-8.
@@ -80,14 +89,17 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_refuse_other_lists() {
-        let c = encode_cursor("tools", 40);
-        assert_eq!(decode_cursor("tools", &c), Some(40));
+        let c = encode_cursor("tools", "40");
+        assert_eq!(decode_cursor("tools", &c).as_deref(), Some("40"));
         assert_eq!(decode_cursor("prompts", &c), None);
         assert_eq!(decode_cursor("tools", "not a cursor!"), None);
         assert_eq!(
-            decode_cursor("tools", &encode_cursor("tools", 0)[1..]),
+            decode_cursor("tools", &encode_cursor("tools", "0")[1..]),
             None
         );
+        // Positions may hold the separator; scopes may not.
+        let keyed = encode_cursor("after", "a:b");
+        assert_eq!(decode_cursor("after", &keyed).as_deref(), Some("a:b"));
     }
 
     #[test]

@@ -95,6 +95,7 @@ impl Listing {
         let start = match params.get("cursor") {
             None | Some(Value::Null) => 0,
             Some(Value::String(cursor)) => decode_cursor(self.name, cursor)
+                .and_then(|offset| offset.parse::<usize>().ok())
                 .filter(|offset| *offset <= items.len())
                 .ok_or_else(|| {
                     Error::invalid_params(format!(
@@ -118,7 +119,7 @@ impl Listing {
         if end < items.len() {
             out.insert(
                 "nextCursor".into(),
-                Value::String(encode_cursor(self.name, end)),
+                Value::String(encode_cursor(self.name, &end.to_string())),
             );
         }
         Ok(out)

@@ -23,6 +23,7 @@ mod breaker;
 mod kv;
 mod memory;
 mod sql;
+pub mod support;
 mod task;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

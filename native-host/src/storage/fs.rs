@@ -1,7 +1,8 @@
 //! [`FsBlobs`]: the object store as a directory tree.
 
-use super::{blocking, decode_cursor, encode_cursor, etag};
+use super::blocking;
 use edgemcp::runtime::{BoxFuture, Runtime};
+use edgemcp::storage::support::{etag, key_after_cursor, key_cursor};
 use edgemcp::storage::{BlobCapability, BlobList, BlobMeta, BlobObject, BlobPut, BlobStore};
 use edgemcp::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -202,7 +203,7 @@ impl BlobStore for FsBlobs {
         limit: usize,
     ) -> BoxFuture<'a, Result<BlobList>> {
         let prefix = prefix.to_owned();
-        let after = cursor.map(|c| decode_cursor(c, &prefix)).transpose();
+        let after = cursor.map(|c| key_after_cursor(c, &prefix)).transpose();
         let root = self.root.clone();
         Box::pin(async move {
             let after = after?;
@@ -243,7 +244,7 @@ fn list_page(root: &Path, prefix: &str, after: Option<&str>, limit: usize) -> Re
         }
     }
     let cursor = match objects.last() {
-        Some(last) if more => Some(encode_cursor(&last.key)),
+        Some(last) if more => Some(key_cursor(&last.key)),
         _ => None,
     };
     Ok(BlobList { objects, cursor })

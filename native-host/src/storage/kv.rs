@@ -1,8 +1,8 @@
 //! [`SqliteKv`]: the key-value store as a table of a SQLite file.
 
 use super::connection::{store_error, Connection};
-use super::{decode_cursor, encode_cursor};
 use edgemcp::runtime::{BoxFuture, Runtime};
+use edgemcp::storage::support::{key_after_cursor, key_cursor};
 use edgemcp::storage::{KvCapability, KvEntry, KvKey, KvList, KvPut, KvStore};
 use edgemcp::{Error, Result};
 use rusqlite::OptionalExtension;
@@ -139,7 +139,7 @@ impl KvStore for SqliteKv {
         limit: usize,
     ) -> BoxFuture<'a, Result<KvList>> {
         let prefix = prefix.to_owned();
-        let after = cursor.map(|c| decode_cursor(c, &prefix)).transpose();
+        let after = cursor.map(|c| key_after_cursor(c, &prefix)).transpose();
         let now = now_ms(&self.runtime);
         Box::pin(async move {
             let after = after?;
@@ -191,7 +191,7 @@ fn list_page(
         });
     }
     let cursor = match keys.last() {
-        Some(last) if more => Some(encode_cursor(&last.name)),
+        Some(last) if more => Some(key_cursor(&last.name)),
         _ => None,
     };
     Ok(KvList { keys, cursor })

@@ -49,8 +49,8 @@ pub use sql::SqliteSql;
 pub use sqlite_policy::{authorize, StatementPolicy};
 pub use tasks::SqliteTasks;
 
+use edgemcp::storage::support::lock;
 use edgemcp::{Error, Result};
-use std::sync::{Mutex, MutexGuard};
 
 /// Runs blocking work on tokio's blocking pool, or inline outside a tokio runtime.
 async fn blocking<T, F>(what: &'static str, work: F) -> Result<T>
@@ -66,128 +66,5 @@ where
             .set_temporary()
         })?,
         Err(_) => work(),
-    }
-}
-
-/// Locks `mutex`, turning a poisoned lock into a storage error instead of a panic.
-fn lock<'m, T>(mutex: &'m Mutex<T>, what: &str) -> Result<MutexGuard<'m, T>> {
-    mutex.lock().map_err(|_| {
-        Error::storage(format!(
-            "the {what} is unusable because a thread panicked while using it; \
-             restart the server"
-        ))
-    })
-}
-
-/// The cursor that resumes a listing after `last_key`: the key's bytes in hex.
-fn encode_cursor(last_key: &str) -> String {
-    use std::fmt::Write;
-    let mut out = String::with_capacity(last_key.len() * 2);
-    for byte in last_key.bytes() {
-        // Writing to a String cannot fail.
-        let _ = write!(out, "{byte:02x}");
-    }
-    out
-}
-
-/// The key a cursor made by [`encode_cursor`] resumes after, checked against `prefix`.
-fn decode_cursor(cursor: &str, prefix: &str) -> Result<String> {
-    let hex_value = |c: u8| match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    };
-    let raw = cursor.as_bytes();
-    let bytes: Option<Vec<u8>> = if raw.is_empty() || raw.len() % 2 != 0 {
-        None
-    } else {
-        raw.chunks_exact(2)
-            .map(|pair| match pair {
-                [hi, lo] => Some((hex_value(*hi)? << 4) | hex_value(*lo)?),
-                _ => None,
-            })
-            .collect()
-    };
-    bytes
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .filter(|key| key.starts_with(prefix))
-        .ok_or_else(|| {
-            Error::invalid_params(
-                "the list cursor is malformed or belongs to another prefix; \
-                 list again without a cursor to start from the first page",
-            )
-        })
-}
-
-/// A 64-bit FNV-1a hash, fed in pieces.
-#[derive(Debug, Clone, Copy)]
-struct Fnv1a(u64);
-
-impl Fnv1a {
-    fn new() -> Self {
-        Fnv1a(0xcbf2_9ce4_8422_2325)
-    }
-
-    fn update(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-
-    /// The hash as 16 hex digits, as the in-memory store makes its etags.
-    fn hex(self) -> String {
-        format!("{:016x}", self.0)
-    }
-}
-
-/// The etag of `body`: its FNV-1a hash in hex.
-fn etag(body: &[u8]) -> String {
-    let mut hash = Fnv1a::new();
-    hash.update(body);
-    hash.hex()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use edgemcp::ErrorKind;
-
-    #[test]
-    fn cursors_round_trip_and_refuse_garbage() {
-        for key in ["logs/2024", "", "ünïcode/ key", "a%b_c"] {
-            let cursor = encode_cursor(key);
-            assert!(cursor.bytes().all(|b| b.is_ascii_hexdigit()));
-            if !key.is_empty() {
-                assert_eq!(decode_cursor(&cursor, "").ok().as_deref(), Some(key));
-            }
-        }
-        let cursor = encode_cursor("logs/2024");
-        assert_eq!(
-            decode_cursor(&cursor, "logs/").ok().as_deref(),
-            Some("logs/2024")
-        );
-        for bad in ["not a cursor!", "abc", "", "zz", "ff"] {
-            let err = decode_cursor(bad, "").err();
-            assert!(
-                err.is_some_and(|e| e.kind() == ErrorKind::InvalidParams
-                    && e.message().contains("without a cursor")),
-                "{bad:?} must be refused with a hint"
-            );
-        }
-        assert!(
-            decode_cursor(&cursor, "other/").is_err(),
-            "a cursor from another prefix is refused"
-        );
-    }
-
-    #[test]
-    fn etags_match_the_in_memory_store() {
-        assert_eq!(etag(b""), "cbf29ce484222325");
-        assert_ne!(etag(b"abc"), etag(b"abd"));
-        let mut pieces = Fnv1a::new();
-        pieces.update(b"ab");
-        pieces.update(b"c");
-        assert_eq!(pieces.hex(), etag(b"abc"));
     }
 }

@@ -1,8 +1,8 @@
 //! [`S3Blobs`]: the object store in an S3-compatible bucket (S3, R2, GCS, MinIO).
 
-use super::{decode_cursor, encode_cursor};
 use edgemcp::redact::REDACTED;
 use edgemcp::runtime::BoxFuture;
+use edgemcp::storage::support::{key_after_cursor, key_cursor};
 use edgemcp::storage::{BlobCapability, BlobList, BlobMeta, BlobObject, BlobPut, BlobStore};
 use edgemcp::{Error, Result};
 use futures_util::StreamExt;
@@ -227,7 +227,7 @@ impl BlobStore for S3Blobs {
         limit: usize,
     ) -> BoxFuture<'a, Result<BlobList>> {
         Box::pin(async move {
-            let after = cursor.map(|c| decode_cursor(c, prefix)).transpose()?;
+            let after = cursor.map(|c| key_after_cursor(c, prefix)).transpose()?;
             let limit = limit.max(1);
             // `object_store` lists whole segments, so list the prefix's folder and keep
             // the keys that start with the prefix; S3 sorts keys, so the run ends at the
@@ -260,7 +260,7 @@ impl BlobStore for S3Blobs {
                 objects.push(listed_meta(meta));
             }
             let cursor = match objects.last() {
-                Some(last) if more => Some(encode_cursor(&last.key)),
+                Some(last) if more => Some(key_cursor(&last.key)),
                 _ => None,
             };
             Ok(BlobList { objects, cursor })

@@ -4,13 +4,13 @@ use super::call::{declares_task_extension, missing_task_extension};
 use super::run::error_value;
 use super::{owner_of, wire, Tasks};
 use crate::auth::Admitted;
-use crate::base64::{decode, encode, Form};
 use crate::jsonrpc::{describe, ErrorObject, INTERNAL_ERROR, INVALID_PARAMS};
 use crate::protocol::{methods, ProtocolVersion, EXTENSION_TASKS, META_CLIENT_CAPABILITIES};
 use crate::server::reply::{as_params, Failure, Params};
 use crate::server::{Link, Server};
 use crate::storage::{TaskCursor, TaskRecord, TaskStatus};
 use crate::tool::ToolResult;
+use crate::util::{decode_cursor, encode_cursor};
 use serde_json::{json, Map, Value};
 use std::time::Duration;
 
@@ -351,17 +351,12 @@ impl Server {
 }
 
 fn encode_task_cursor(cursor: &TaskCursor) -> String {
-    encode(
-        format!("tasks:{}:{}", cursor.created_ms, cursor.id),
-        Form::UrlSafe,
-    )
+    encode_cursor("tasks", &format!("{}:{}", cursor.created_ms, cursor.id))
 }
 
 fn decode_task_cursor(text: &str) -> Option<TaskCursor> {
-    let raw = decode(text, Form::UrlSafe)?;
-    let text = std::str::from_utf8(&raw).ok()?;
-    let rest = text.strip_prefix("tasks:")?;
-    let (created, id) = rest.split_once(':')?;
+    let position = decode_cursor("tasks", text)?;
+    let (created, id) = position.split_once(':')?;
     Some(TaskCursor {
         created_ms: created.parse().ok()?,
         id: id.to_owned(),

@@ -1,5 +1,6 @@
 use super::{lock, page};
 use crate::runtime::{BoxFuture, Runtime};
+use crate::storage::support::etag;
 use crate::storage::{BlobCapability, BlobList, BlobMeta, BlobObject, BlobPut, BlobStore};
 use crate::Result;
 use std::collections::BTreeMap;
@@ -76,14 +77,6 @@ impl MemoryBlobs {
         )?;
         Ok(BlobList { objects, cursor })
     }
-}
-
-/// FNV-1a of the bytes, as 16 hex digits.
-fn etag(body: &[u8]) -> String {
-    let hash = body.iter().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
-        (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
-    });
-    format!("{hash:016x}")
 }
 
 impl std::fmt::Debug for MemoryBlobs {

@@ -16,39 +16,11 @@ pub use kv::MemoryKv;
 pub use sql::MemorySql;
 pub use task::MemoryTasks;
 
-use crate::base64::{self, Form};
-use crate::{Error, Result};
+use crate::Result;
 use std::collections::BTreeMap;
 use std::ops::Bound;
-use std::sync::{Mutex, MutexGuard};
 
-/// Locks `mutex`, turning a poisoned lock into a storage error instead of a panic.
-fn lock<'m, T>(mutex: &'m Mutex<T>, what: &str) -> Result<MutexGuard<'m, T>> {
-    mutex.lock().map_err(|_| {
-        Error::storage(format!(
-            "the in-memory {what} is unusable because a thread panicked while using it; \
-             create a new one"
-        ))
-    })
-}
-
-/// The cursor that resumes a listing after `last_key`.
-fn encode_cursor(last_key: &str) -> String {
-    base64::encode(last_key, Form::UrlSafe)
-}
-
-/// The key a cursor made by [`encode_cursor`] resumes after, checked against `prefix`.
-fn decode_cursor(cursor: &str, prefix: &str) -> Result<String> {
-    base64::decode(cursor, Form::UrlSafe)
-        .and_then(|raw| String::from_utf8(raw).ok())
-        .filter(|key| key.starts_with(prefix))
-        .ok_or_else(|| {
-            Error::invalid_params(
-                "the list cursor is malformed or belongs to another prefix; \
-                 list again without a cursor to start from the first page",
-            )
-        })
-}
+use crate::storage::support::{key_after_cursor, key_cursor, lock};
 
 /// One page of a listing over the keys of `map` that start with `prefix`.
 ///
@@ -64,7 +36,7 @@ fn page<V, T>(
 ) -> Result<(Vec<T>, Option<String>)> {
     let limit = limit.max(1);
     let start = match cursor {
-        Some(cursor) => Bound::Excluded(decode_cursor(cursor, prefix)?),
+        Some(cursor) => Bound::Excluded(key_after_cursor(cursor, prefix)?),
         None => Bound::Included(prefix.to_owned()),
     };
     let mut items = Vec::new();
@@ -84,7 +56,7 @@ fn page<V, T>(
         items.push(item(key, value));
         last = Some(key);
     }
-    let cursor = if more { last.map(encode_cursor) } else { None };
+    let cursor = if more { last.map(key_cursor) } else { None };
     Ok((items, cursor))
 }
 
@@ -92,27 +64,6 @@ fn page<V, T>(
 #[allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly.
 mod tests {
     use super::*;
-
-    #[test]
-    fn cursors_round_trip_and_refuse_garbage() {
-        let c = encode_cursor("logs/2024");
-        assert_eq!(
-            decode_cursor(&c, "logs/").ok().as_deref(),
-            Some("logs/2024")
-        );
-        for bad in ["not a cursor!", "%%%", ""] {
-            let err = decode_cursor(bad, "logs/").err();
-            assert!(
-                err.is_some_and(|e| e.kind() == crate::ErrorKind::InvalidParams
-                    && e.message().contains("without a cursor")),
-                "{bad:?} must be refused with a hint"
-            );
-        }
-        assert!(
-            decode_cursor(&c, "other/").is_err(),
-            "a cursor from another prefix is refused"
-        );
-    }
 
     #[test]
     fn pages_skip_hidden_values_and_stop_at_the_prefix() {

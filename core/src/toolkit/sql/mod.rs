@@ -19,7 +19,6 @@ pub mod postgres;
 mod render;
 
 use super::schemas;
-use crate::base64::{self, Form};
 use crate::protocol::{ResourceContents, ToolAnnotations};
 use crate::storage::{SqlDatabase, SqlDialect, SqlLimits, SqlValue};
 use crate::toolkit::config::{SqlConfig, SQL_ROW_CAP};
@@ -417,30 +416,20 @@ fn to_json(value: &SqlValue) -> Value {
 /// A 64-bit FNV-1a hash of the query and its params: a cursor only continues the query
 /// it came from.
 fn fingerprint(query: &str, params: &[Value]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     let params = Value::Array(params.to_vec()).to_string();
-    for byte in query.bytes().chain([0]).chain(params.bytes()) {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    hash
+    crate::util::fnv1a(&[query.as_bytes(), &[0], params.as_bytes()])
 }
 
 fn encode_cursor(fingerprint: u64, offset: usize) -> String {
-    base64::encode(format!("{fingerprint:016x}:{offset}"), Form::UrlSafe)
+    crate::util::encode_cursor(&format!("{fingerprint:016x}"), &offset.to_string())
 }
 
 fn decode_cursor(cursor: &str, fingerprint: u64) -> Result<usize> {
-    let refused = || {
-        Error::invalid_params("The cursor does not belong to this query and params; run the query again without a cursor.")
-    };
-    let raw = base64::decode(cursor, Form::UrlSafe).ok_or_else(refused)?;
-    let text = String::from_utf8(raw).map_err(|_| refused())?;
-    let (hash, offset) = text.split_once(':').ok_or_else(refused)?;
-    if u64::from_str_radix(hash, 16).ok() != Some(fingerprint) {
-        return Err(refused());
-    }
-    offset.parse().map_err(|_| refused())
+    crate::util::decode_cursor(&format!("{fingerprint:016x}"), cursor)
+        .and_then(|offset| offset.parse().ok())
+        .ok_or_else(|| {
+            Error::invalid_params("The cursor does not belong to this query and params; run the query again without a cursor.")
+        })
 }
 /// The schemas `schemas.json` must hold for these tools, derived from their types.
 #[cfg(all(test, not(target_arch = "wasm32")))]

@@ -3,8 +3,8 @@
 use super::error::pg_error;
 use super::pool::Pool;
 use crate::storage::kv::{expiry_ms, now_ms, parse_metadata, table_capability};
-use crate::storage::{decode_cursor, encode_cursor};
 use edgemcp::runtime::{BoxFuture, Runtime};
+use edgemcp::storage::support::{key_after_cursor, key_cursor};
 use edgemcp::storage::{KvCapability, KvEntry, KvKey, KvList, KvPut, KvStore};
 use edgemcp::Result;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -141,7 +141,7 @@ impl KvStore for PgKv {
         limit: usize,
     ) -> BoxFuture<'a, Result<KvList>> {
         Box::pin(async move {
-            let after = cursor.map(|c| decode_cursor(c, prefix)).transpose()?;
+            let after = cursor.map(|c| key_after_cursor(c, prefix)).transpose()?;
             let limit = limit.max(1);
             let now = now_ms(&self.runtime);
             let fetch = i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1);
@@ -167,7 +167,7 @@ impl KvStore for PgKv {
                 });
             }
             let cursor = match keys.last() {
-                Some(last) if more => Some(encode_cursor(&last.name)),
+                Some(last) if more => Some(key_cursor(&last.name)),
                 _ => None,
             };
             Ok(KvList { keys, cursor })
