@@ -8,6 +8,7 @@ use crate::RequestContext;
 use serde_json::{json, Map, Value};
 
 impl Server {
+    /// `completion/complete`: at most [`MAX_COMPLETIONS`] values, and how many exist.
     pub(in crate::server) async fn complete(
         &self,
         params: &Params,

@@ -8,6 +8,7 @@ use crate::server::Server;
 use serde_json::{json, Map, Value};
 
 impl Server {
+    /// `initialize`: the negotiated revision, the capabilities it has, and who we are.
     pub(in crate::server) fn initialize(&self, params: &Params) -> Result<Params, Failure> {
         let requested = match params.get("protocolVersion") {
             Some(Value::String(v)) => v,
@@ -38,6 +39,7 @@ impl Server {
         Ok(out)
     }
 
+    /// `server/discover`: every revision spoken, and the capabilities of the newest.
     pub(in crate::server) fn discover(&self) -> Params {
         let mut out = Map::new();
         let versions: Vec<&str> = ProtocolVersion::ALL

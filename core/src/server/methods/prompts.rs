@@ -10,6 +10,7 @@ use crate::RequestContext;
 use serde_json::{json, Map, Value};
 
 impl Server {
+    /// `prompts/get`: the prompt's messages, a workflow's findings, or a request for input.
     pub(in crate::server) async fn get_prompt(
         &self,
         params: Params,

@@ -8,6 +8,7 @@ use crate::{ErrorKind, RequestContext};
 use serde_json::{json, Map, Value};
 
 impl Server {
+    /// `resources/read`: the contents of a fixed resource or of a template's match.
     pub(in crate::server) async fn read_resource(
         &self,
         params: &Params,

@@ -14,6 +14,7 @@ use crate::RequestContext;
 use serde_json::{json, Map, Value};
 
 impl Server {
+    /// `tools/call` as a client sends it: structured content where its revision has it.
     pub(in crate::server) async fn call_tool(
         &self,
         params: Params,
