@@ -113,6 +113,127 @@ impl TaskRecord {
     pub fn is_expired(&self, now_ms: u64) -> bool {
         now_ms >= self.expires_ms
     }
+
+    /// The record as JSON text: the form stores that keep documents write, the same as
+    /// its `serde` form.
+    ///
+    /// ```
+    /// # use edgemcp::storage::{TaskInput, TaskRecord, TaskStatus};
+    /// let task = TaskRecord {
+    ///     id: "t1".into(), owner: String::new(), tool: "export".into(),
+    ///     arguments: serde_json::json!({}), status: TaskStatus::Working, status_message: None,
+    ///     created_ms: 1, updated_ms: 1, ttl_ms: Some(60_000), expires_ms: 60_001,
+    ///     poll_interval_ms: 500, lease_until_ms: 15_001, version: 0,
+    ///     input: TaskInput::default(), result: None, error: None,
+    /// };
+    /// assert_eq!(TaskRecord::from_json_text(&task.to_json_text())?, task);
+    /// # Ok::<(), edgemcp::Error>(())
+    /// ```
+    pub fn to_json_text(&self) -> String {
+        // By hand rather than through the derive: one encoder for every store, and no
+        // derive code in the Worker's module.
+        let mut out = Map::new();
+        out.insert("id".into(), Value::from(self.id.as_str()));
+        out.insert("owner".into(), Value::from(self.owner.as_str()));
+        out.insert("tool".into(), Value::from(self.tool.as_str()));
+        out.insert("arguments".into(), self.arguments.clone());
+        out.insert("status".into(), Value::from(self.status.as_str()));
+        if let Some(message) = &self.status_message {
+            out.insert("status_message".into(), Value::from(message.as_str()));
+        }
+        out.insert("created_ms".into(), Value::from(self.created_ms));
+        out.insert("updated_ms".into(), Value::from(self.updated_ms));
+        out.insert(
+            "ttl_ms".into(),
+            self.ttl_ms.map_or(Value::Null, Value::from),
+        );
+        out.insert("expires_ms".into(), Value::from(self.expires_ms));
+        out.insert(
+            "poll_interval_ms".into(),
+            Value::from(self.poll_interval_ms),
+        );
+        out.insert("lease_until_ms".into(), Value::from(self.lease_until_ms));
+        out.insert("version".into(), Value::from(self.version));
+        let mut input = Map::new();
+        if !self.input.requests.is_empty() {
+            input.insert(
+                "requests".into(),
+                Value::Object(self.input.requests.clone()),
+            );
+        }
+        if !self.input.responses.is_empty() {
+            input.insert(
+                "responses".into(),
+                Value::Object(self.input.responses.clone()),
+            );
+        }
+        if let Some(state) = &self.input.state {
+            input.insert("state".into(), state.clone());
+        }
+        out.insert("input".into(), Value::Object(input));
+        if let Some(result) = &self.result {
+            out.insert("result".into(), result.clone());
+        }
+        if let Some(error) = &self.error {
+            out.insert("error".into(), error.clone());
+        }
+        Value::Object(out).to_string()
+    }
+
+    /// A record [`to_json_text`](Self::to_json_text) wrote.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Storage`](crate::ErrorKind::Storage) when `text` is not such a record.
+    pub fn from_json_text(text: &str) -> Result<TaskRecord> {
+        let value: Value = serde_json::from_str(text)
+            .map_err(|e| crate::Error::storage(format!("a stored task is not JSON ({e})")))?;
+        TaskRecord::from_json(&value).ok_or_else(|| {
+            crate::Error::storage(
+                "a stored task is not a task record (a field is missing or of the wrong type);                  was it written by another program?",
+            )
+        })
+    }
+
+    fn from_json(value: &Value) -> Option<TaskRecord> {
+        let text = |key: &str| value.get(key)?.as_str().map(str::to_owned);
+        let number = |key: &str| value.get(key)?.as_u64();
+        let optional = |key: &str| value.get(key).filter(|v| !v.is_null()).cloned();
+        let object = |v: Option<&Value>| v.and_then(Value::as_object).cloned().unwrap_or_default();
+        let status = match value.get("status")?.as_str()? {
+            "working" => TaskStatus::Working,
+            "input_required" => TaskStatus::InputRequired,
+            "completed" => TaskStatus::Completed,
+            "failed" => TaskStatus::Failed,
+            "cancelled" => TaskStatus::Cancelled,
+            _ => return None,
+        };
+        let input = value.get("input");
+        Some(TaskRecord {
+            id: text("id")?,
+            owner: text("owner")?,
+            tool: text("tool")?,
+            arguments: value.get("arguments")?.clone(),
+            status,
+            status_message: text("status_message"),
+            created_ms: number("created_ms")?,
+            updated_ms: number("updated_ms")?,
+            ttl_ms: number("ttl_ms"),
+            expires_ms: number("expires_ms")?,
+            poll_interval_ms: number("poll_interval_ms")?,
+            lease_until_ms: number("lease_until_ms")?,
+            version: number("version")?,
+            input: TaskInput {
+                requests: object(input.and_then(|i| i.get("requests"))),
+                responses: object(input.and_then(|i| i.get("responses"))),
+                state: input
+                    .and_then(|i| i.get("state"))
+                    .filter(|v| !v.is_null())
+                    .cloned(),
+            },
+            result: optional("result"),
+            error: optional("error"),
+        })
+    }
 }
 
 /// Where a listing resumes: after the task created at `created_ms` with id `id`, in the

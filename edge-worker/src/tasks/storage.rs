@@ -24,12 +24,14 @@ impl ObjectStorage {
         let value = js::call(&self.0, "get", &[format!("{PREFIX}{id}").into()])
             .await
             .map_err(|e| failed("read", e))?;
-        value.as_string().map(|text| decode(&text)).transpose()
+        value
+            .as_string()
+            .map(|text| TaskRecord::from_json_text(&text))
+            .transpose()
     }
 
     async fn write(&self, task: &TaskRecord) -> edgemcp::Result<()> {
-        let text = serde_json::to_string(task)
-            .map_err(|e| Error::storage(format!("a task could not be written as JSON: {e}")))?;
+        let text = task.to_json_text();
         js::call(
             &self.0,
             "put",
@@ -51,7 +53,7 @@ impl ObjectStorage {
         let mut tasks = Vec::with_capacity(values.length() as usize);
         for value in values.iter() {
             if let Some(text) = value.as_string() {
-                tasks.push(decode(&text)?);
+                tasks.push(TaskRecord::from_json_text(&text)?);
             }
         }
         Ok(tasks)
@@ -60,11 +62,6 @@ impl ObjectStorage {
 
 fn failed(what: &str, why: String) -> Error {
     Error::storage(format!("the task object's storage could not {what}: {why}")).set_temporary()
-}
-
-fn decode(text: &str) -> edgemcp::Result<TaskRecord> {
-    serde_json::from_str(text)
-        .map_err(|e| Error::storage(format!("a stored task is not a task record ({e})")))
 }
 
 impl TaskStore for ObjectStorage {

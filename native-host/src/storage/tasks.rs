@@ -3,7 +3,7 @@
 use super::connection::{store_error, Connection};
 use edgemcp::runtime::BoxFuture;
 use edgemcp::storage::{TaskCursor, TaskRecord, TaskStore};
-use edgemcp::{Error, Result};
+use edgemcp::Result;
 use rusqlite::OptionalExtension;
 use std::path::Path;
 
@@ -56,33 +56,15 @@ fn int(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
-fn encode(task: &TaskRecord) -> Result<String> {
-    serde_json::to_string(task)
-        .map_err(|e| Error::storage(format!("a task could not be written as JSON: {e}")))
-}
-
-fn decode(text: &str) -> Result<TaskRecord> {
-    serde_json::from_str(text).map_err(|e| {
-        Error::storage(format!(
-            "a stored task is not a task record ({e}); was the table written by another program?"
-        ))
-    })
-}
-
 impl TaskStore for SqliteTasks {
     fn create<'a>(&'a self, task: &'a TaskRecord) -> BoxFuture<'a, Result<()>> {
-        let row = encode(task).map(|record| {
-            (
-                task.id.clone(),
-                task.owner.clone(),
-                int(task.created_ms),
-                int(task.expires_ms),
-                int(task.version),
-                record,
-            )
-        });
+        let (id, owner, record) = (task.id.clone(), task.owner.clone(), task.to_json_text());
+        let (created, expires, version) = (
+            int(task.created_ms),
+            int(task.expires_ms),
+            int(task.version),
+        );
         Box::pin(async move {
-            let (id, owner, created, expires, version, record) = row?;
             self.conn
                 .run(move |conn| {
                     conn.execute(
@@ -108,7 +90,10 @@ impl TaskStore for SqliteTasks {
                 )
                 .optional()
                 .map_err(store_error(WHAT))?;
-            record.as_deref().map(decode).transpose()
+            record
+                .as_deref()
+                .map(TaskRecord::from_json_text)
+                .transpose()
         }))
     }
 
@@ -117,9 +102,8 @@ impl TaskStore for SqliteTasks {
         task: &'a TaskRecord,
         expected_version: u64,
     ) -> BoxFuture<'a, Result<bool>> {
-        let row = encode(task).map(|record| (task.id.clone(), int(task.version), record));
+        let (id, version, record) = (task.id.clone(), int(task.version), task.to_json_text());
         Box::pin(async move {
-            let (id, version, record) = row?;
             self.conn
                 .run(move |conn| {
                     let changed = conn
@@ -162,7 +146,9 @@ impl TaskStore for SqliteTasks {
                 .map_err(store_error(WHAT))?;
             let mut tasks = Vec::new();
             for row in rows {
-                tasks.push(decode(&row.map_err(store_error(WHAT))?)?);
+                tasks.push(TaskRecord::from_json_text(
+                    &row.map_err(store_error(WHAT))?,
+                )?);
             }
             Ok(tasks)
         }))

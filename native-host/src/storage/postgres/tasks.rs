@@ -5,7 +5,7 @@ use super::error::pg_error;
 use super::pool::Pool;
 use edgemcp::runtime::BoxFuture;
 use edgemcp::storage::{TaskCursor, TaskRecord, TaskStore};
-use edgemcp::{Error, Result};
+use edgemcp::Result;
 
 /// The table, in the server's own schema: the indexed fields beside the record as JSON
 /// text (read back whole, never queried inside).
@@ -41,24 +41,15 @@ fn int(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
-fn encode(task: &TaskRecord) -> Result<String> {
-    serde_json::to_string(task)
-        .map_err(|e| Error::storage(format!("a task could not be written as JSON: {e}")))
-}
-
 fn decode(row: &tokio_postgres::Row) -> Result<TaskRecord> {
     let text: &str = row.try_get(0).map_err(|e| pg_error(&e))?;
-    serde_json::from_str(text).map_err(|e| {
-        Error::storage(format!(
-            "a stored task is not a task record ({e}); was edgemcp.tasks written by another program?"
-        ))
-    })
+    TaskRecord::from_json_text(text)
 }
 
 impl TaskStore for PgTasks {
     fn create<'a>(&'a self, task: &'a TaskRecord) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
-            let record = encode(task)?;
+            let record = task.to_json_text();
             let lease = self.pool.get().await?;
             lease
                 .client()?
@@ -101,7 +92,7 @@ impl TaskStore for PgTasks {
         expected_version: u64,
     ) -> BoxFuture<'a, Result<bool>> {
         Box::pin(async move {
-            let record = encode(task)?;
+            let record = task.to_json_text();
             let lease = self.pool.get().await?;
             let changed = lease
                 .client()?
