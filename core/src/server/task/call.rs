@@ -132,7 +132,7 @@ impl Server {
         let id = crate::util::hex(&id_bytes);
         let owner = owner_of(&caller);
         let cancel = tasks
-            .start_running(&id, &owner)
+            .start_running(&id, &owner, true)
             .map_err(|running| too_many_running(running, &tool.name))?;
         let deadline = runtime
             .monotonic_micros()

@@ -174,9 +174,7 @@ impl Server {
                 ));
             }
             self.runtime().sleep(poll).await;
-            task = self
-                .find_task(tasks, &task.owner.clone(), &task.id.clone())
-                .await?;
+            task = self.find_task(tasks, &task.owner, &task.id).await?;
         }
         let result = match (&task.result, &task.error, task.status) {
             (Some(result), _, _) => result.clone(),
@@ -277,9 +275,7 @@ impl Server {
                     wire::task_fields(&next, version)
                 });
             }
-            task = self
-                .find_task(tasks, &task.owner.clone(), &task.id.clone())
-                .await?;
+            task = self.find_task(tasks, &task.owner, &task.id).await?;
         }
         Err(Failure::Internal(crate::Error::storage(
             "the task kept changing while it was being cancelled; send tasks/cancel again",
@@ -340,9 +336,7 @@ impl Server {
                 }
                 return Ok(Map::new());
             }
-            task = self
-                .find_task(tasks, &task.owner.clone(), &task.id.clone())
-                .await?;
+            task = self.find_task(tasks, &task.owner, &task.id).await?;
         }
         Err(Failure::Internal(crate::Error::storage(
             "the task kept changing while its answers were stored; send tasks/update again",

@@ -149,26 +149,19 @@ impl Tasks {
     }
 
     /// Registers the work of `owner`'s task `id`, running here, and returns its
-    /// cancellation; `Err` with the count when the owner runs as many as it may already.
-    fn start_running(&self, id: &str, owner: &str) -> Result<Cancellation, usize> {
+    /// cancellation. With `limited`, `Err` with the count when the owner runs as many as
+    /// it may already (a task that resumes after input is not refused: it was counted
+    /// when it started).
+    fn start_running(&self, id: &str, owner: &str, limited: bool) -> Result<Cancellation, usize> {
         let cancel = Cancellation::default();
         if let Ok(mut running) = self.running.lock() {
             let count = running.values().filter(|(o, _)| o == owner).count();
-            if count >= self.settings.max_running_per_caller {
+            if limited && count >= self.settings.max_running_per_caller {
                 return Err(count);
             }
             running.insert(id.to_owned(), (owner.to_owned(), cancel.clone()));
         }
         Ok(cancel)
-    }
-
-    /// Registers the work of `owner`'s task `id` whatever the owner runs already.
-    fn force_running(&self, id: &str, owner: &str) -> Cancellation {
-        let cancel = Cancellation::default();
-        if let Ok(mut running) = self.running.lock() {
-            running.insert(id.to_owned(), (owner.to_owned(), cancel.clone()));
-        }
-        cancel
     }
 
     fn stop_running(&self, id: &str) {

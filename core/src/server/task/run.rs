@@ -1,6 +1,6 @@
 //! A task's work after the response: its lease, its cancellation and its outcome.
 
-use super::{millis, owner_of, Tasks};
+use super::{millis, Tasks};
 use crate::auth::Admitted;
 use crate::jsonrpc::{ErrorObject, INTERNAL_ERROR};
 use crate::protocol::{methods, ProtocolVersion};
@@ -263,11 +263,8 @@ impl Server {
         let Some(tool) = self.tool_named(&task.tool) else {
             return;
         };
-        debug_assert_eq!(owner_of(&caller), task.owner);
-        // Its slot was freed when it stopped to ask; a resumed task is not refused.
-        let cancel = match tasks.start_running(&task.id, &task.owner) {
-            Ok(cancel) => cancel,
-            Err(_) => tasks.force_running(&task.id, &task.owner),
+        let Ok(cancel) = tasks.start_running(&task.id, &task.owner, false) else {
+            return;
         };
         let runtime = self.runtime().clone();
         let deadline_micros = runtime
