@@ -85,3 +85,7 @@ pub use server::{
     DEFAULT_STATE_TTL, DEFAULT_TOOL_TIMEOUT,
 };
 pub use tool::{Tool, ToolResult};
+
+/// Makes the `#[tool]` methods of an impl block tools (see [`tool::ToolSet`]).
+#[cfg(feature = "macros")]
+pub use edgemcp_macros::tools;

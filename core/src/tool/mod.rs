@@ -10,15 +10,21 @@
 //! the argument. With [`Tool::typed`], mark a field
 //! `#[schemars(extend("x-mcp-header" = "Region"))]`.
 
+#[doc(hidden)]
+pub mod generated;
 mod input;
+mod outcome;
 mod param_headers;
 mod result;
+mod set;
 mod typed;
 pub(crate) mod validate;
 
 pub use input::InputRequired;
+pub use outcome::{IntoToolResult, Json, ToolError};
 pub(crate) use param_headers::{is_token_char, mirrored_params, MirroredParam};
 pub use result::ToolResult;
+pub use set::ToolSet;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 pub(crate) use typed::{output_schema_of, schema_of};
 
@@ -32,8 +38,11 @@ use std::time::Duration;
 
 /// The object-safe handler behind every tool.
 pub(crate) trait ToolHandler: MaybeSend + MaybeSync {
-    fn call(&self, args: Value, cx: RequestContext) -> BoxFuture<'static, Result<ToolResult>>;
+    fn call(&self, args: Value, cx: RequestContext) -> ToolFuture;
 }
+
+/// What a call of a tool's handler comes to.
+pub(crate) type ToolFuture = BoxFuture<'static, std::result::Result<ToolResult, ToolError>>;
 
 /// A tool: its descriptor and its handler.
 ///
@@ -301,7 +310,8 @@ where
     F: Fn(Value, RequestContext) -> Fut + MaybeSend + MaybeSync + 'static,
     Fut: Future<Output = Result<ToolResult>> + MaybeSend + 'static,
 {
-    fn call(&self, args: Value, cx: RequestContext) -> BoxFuture<'static, Result<ToolResult>> {
-        Box::pin((self.0)(args, cx))
+    fn call(&self, args: Value, cx: RequestContext) -> ToolFuture {
+        let call = (self.0)(args, cx);
+        Box::pin(async move { Ok(call.await?) })
     }
 }

@@ -1,5 +1,5 @@
-use super::{Tool, ToolHandler, ToolResult};
-use crate::runtime::{BoxFuture, MaybeSend, MaybeSync};
+use super::{Tool, ToolFuture, ToolHandler, ToolResult};
+use crate::runtime::{MaybeSend, MaybeSync};
 use crate::{Error, RequestContext, Result};
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
@@ -187,7 +187,7 @@ where
     F: Fn(I, RequestContext) -> Fut + MaybeSend + MaybeSync + 'static,
     Fut: Future<Output = Result<O>> + MaybeSend + 'static,
 {
-    fn call(&self, args: Value, cx: RequestContext) -> BoxFuture<'static, Result<ToolResult>> {
+    fn call(&self, args: Value, cx: RequestContext) -> ToolFuture {
         // The arguments already passed the schema check; what serde still refuses (a number
         // out of the type's range, say) is reported in serde's words.
         let input: I = match serde_json::from_value(args) {
@@ -196,7 +196,12 @@ where
         };
         let structured = self.structured;
         let output = (self.handler)(input, cx);
-        Box::pin(async move { into_result(serde_json::to_value(output.await?), structured) })
+        Box::pin(async move {
+            Ok(into_result(
+                serde_json::to_value(output.await?),
+                structured,
+            )?)
+        })
     }
 }
 

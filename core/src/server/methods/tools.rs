@@ -9,7 +9,7 @@ use crate::server::task::TaskMode;
 use crate::server::Server;
 use crate::telemetry::{in_span, OpenSpan, SpanKind};
 use crate::tool::validate::validate;
-use crate::tool::ToolResult;
+use crate::tool::{ToolError, ToolResult};
 use crate::RequestContext;
 use serde_json::{json, Map, Value};
 
@@ -107,19 +107,22 @@ impl Server {
             match &outcome {
                 Some(Ok(result)) if result.is_error => span.set("error.type", "tool_error"),
                 Some(Ok(_)) => {}
-                Some(Err(err)) => span.fail(err.kind().to_string()),
+                Some(Err(err)) => span.fail(err.error().kind().to_string()),
                 None => span.fail("timed out"),
             }
             span.end();
         }
+        let during = During {
+            method: methods::TOOLS_CALL,
+            target: Some(&name),
+        };
         let mut result = match outcome {
             Some(Ok(result)) => result,
-            Some(Err(err)) => {
-                let during = During {
-                    method: methods::TOOLS_CALL,
-                    target: Some(&name),
-                };
+            Some(Err(ToolError::Result(err))) => {
                 ToolResult::error(self.client_message(&err, during))
+            }
+            Some(Err(ToolError::Protocol(err))) => {
+                return Err(Failure::rpc(self.client_error(&err, during)))
             }
             None => ToolResult::error(format!(
                 "Tool `{name}` did not finish within {} ms and was stopped; try a smaller request.",

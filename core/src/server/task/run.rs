@@ -125,7 +125,8 @@ impl Server {
                         method: methods::TOOLS_CALL,
                         target: Some(&name),
                     };
-                    let error = server.client_error(&err, during);
+                    // Either way the task failed; its result says why.
+                    let error = server.client_error(err.error(), during);
                     let result = ToolResult::error(error.message.clone()).into_value(true);
                     Ran::Failed {
                         error: error_value(error),
