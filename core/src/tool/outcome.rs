@@ -82,6 +82,11 @@ impl std::error::Error for ToolError {}
 /// let failed: Result<String, Error> = Err(Error::not_found("No such order."));
 /// assert!(matches!(failed.into_tool_result(), Err(ToolError::Result(_))));
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a tool result",
+    label = "a tool returns text, `Json<T>`, `ToolResult`, `()`, or a `Result` of one of them",
+    note = "wrap structured output in `edgemcp::tool::Json`, or turn the value into text"
+)]
 pub trait IntoToolResult {
     /// The result, or the failure and where it is reported.
     ///

@@ -1,0 +1,11 @@
+struct Quiet;
+
+#[edgemcp::tools]
+impl Quiet {
+    #[tool]
+    fn say(&self) -> String {
+        String::new()
+    }
+}
+
+fn main() {}
