@@ -1,10 +1,8 @@
 //! The Worker's own entry: the toolkits over the KV, D1 and R2 bindings (feature `entry`),
 //! and the Durable Object class that keeps their tasks (`TaskObject`, bound as `TASKS`).
 
-use crate::analytics::{AnalyticsLogger, ANALYTICS_BINDING};
 use crate::tasks::ObjectDelegate;
-use crate::{js, rate_limit, telemetry, RATE_LIMIT_BINDING};
-use edgemcp::runtime::web::ConsoleLogger;
+use crate::{js, rate_limit, RATE_LIMIT_BINDING};
 use edgemcp::toolkit::ToolkitConfig;
 use edgemcp::{Server, TaskSettings};
 use std::sync::Arc;
@@ -19,20 +17,15 @@ pub async fn fetch(
     env: JsValue,
     ctx: JsValue,
 ) -> Result<web_sys::Response, JsValue> {
-    let response = match crate::per_isolate(|| {
-        let delegate = ObjectDelegate::from_env(&env);
+    crate::fetch(&req, &env, &ctx, |env| {
+        let delegate = ObjectDelegate::from_env(env);
         build_server(
-            &env,
+            env,
             edgemcp::runtime::web::runtime(),
             TaskPlace::Delegated(delegate),
         )
-    }) {
-        Ok(server) => crate::serve(&server, &req).await,
-        Err(err) => crate::startup_failure(&err),
-    };
-    // After the response is made: the request's spans go out in `waitUntil`.
-    telemetry::export(&ctx);
-    response
+    })
+    .await
 }
 
 // The Durable Object that keeps the tasks of one caller (see `crate::tasks`).
@@ -52,20 +45,13 @@ enum TaskPlace {
 #[inline(never)]
 fn build_server(
     env: &JsValue,
-    mut runtime: edgemcp::runtime::Runtime,
+    runtime: edgemcp::runtime::Runtime,
     tasks: TaskPlace,
 ) -> edgemcp::Result<Server> {
     // Secrets (`wrangler secret put`) and plain vars are both strings on `env`.
     let var = |name: &str| js::string(env, name);
     let config = ToolkitConfig::from_vars(var)?;
-    if let Some((spans, sampler)) = telemetry::configure(env)? {
-        runtime = runtime.with_spans(spans, sampler);
-    }
-    // Declared: each message is also a data point in the Analytics Engine dataset.
-    let dataset = js::get(env, ANALYTICS_BINDING);
-    if js::has_method(&dataset, "writeDataPoint") {
-        runtime = runtime.with_logger(AnalyticsLogger::new(dataset, ConsoleLogger));
-    }
+    let runtime = crate::observed(env, runtime)?;
     let (stores, readiness) = crate::toolkit_stores(env, &runtime)?;
     let builder = Server::builder("edgemcp-worker", env!("CARGO_PKG_VERSION"))
         .instructions(

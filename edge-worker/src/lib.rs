@@ -113,6 +113,87 @@ pub async fn serve(server: &Server, req: &web_sys::Request) -> Result<web_sys::R
     convert::response(server.handle_http(request).await)
 }
 
+/// A whole Worker `fetch` handler for a server of your own: the server `build` makes
+/// from `env` (once per isolate, see [`per_isolate`]) answers `req`, and the request's
+/// spans go out in `ctx.waitUntil` when OTLP export is configured ([`runtime`]). A
+/// server that cannot be built answers with [`startup_failure`]. [`fetch_handler!`]
+/// writes the exported function around it.
+///
+/// # Errors
+/// Only when workerd refuses to read the request or build the response.
+pub async fn fetch(
+    req: &web_sys::Request,
+    env: &JsValue,
+    ctx: &JsValue,
+    build: impl FnOnce(&JsValue) -> edgemcp::Result<Server>,
+) -> Result<web_sys::Response, JsValue> {
+    let response = match per_isolate(|| build(env)) {
+        Ok(server) => serve(&server, req).await,
+        Err(err) => startup_failure(&err),
+    };
+    // After the response is made: the request's spans go out in `waitUntil`.
+    telemetry::export(ctx);
+    response
+}
+
+/// The Worker runtime a server of your own builds on: `Date.now()`, `setTimeout` and
+/// WebCrypto, with spans exported over OTLP when `EDGEMCP_OTLP_*` vars of `env` ask for
+/// it, and each message also a data point in the Analytics Engine dataset bound as
+/// `METRICS`, when one is.
+///
+/// # Errors
+/// When an `EDGEMCP_OTLP_*` var of `env` is malformed.
+pub fn runtime(env: &JsValue) -> edgemcp::Result<edgemcp::runtime::Runtime> {
+    observed(env, edgemcp::runtime::web::runtime())
+}
+
+/// `runtime` with the span export and data points `env` asks for (see [`runtime`]).
+pub(crate) fn observed(
+    env: &JsValue,
+    mut runtime: edgemcp::runtime::Runtime,
+) -> edgemcp::Result<edgemcp::runtime::Runtime> {
+    if let Some((spans, sampler)) = telemetry::configure(env)? {
+        runtime = runtime.with_spans(spans, sampler);
+    }
+    let dataset = js::get(env, analytics::ANALYTICS_BINDING);
+    if js::has_method(&dataset, "writeDataPoint") {
+        runtime = runtime.with_logger(analytics::AnalyticsLogger::new(
+            dataset,
+            edgemcp::runtime::web::ConsoleLogger,
+        ));
+    }
+    Ok(runtime)
+}
+
+/// Exports the Worker's `fetch` handler: the server `build` makes from `env` (a function
+/// or closure `Fn(&JsValue) -> edgemcp::Result<Server>`) answers every request (see
+/// [`fetch`](crate::fetch())). The crate using it depends on `wasm-bindgen` and `web-sys`
+/// (`Request`, `Response`), and on this crate with `default-features = false, features =
+/// ["module"]`.
+///
+/// ```ignore
+/// fn build(env: &wasm_bindgen::JsValue) -> edgemcp::Result<edgemcp::Server> {
+///     edgemcp::Server::builder("my-worker", "1.0.0").build(edgemcp_worker::runtime(env)?)
+/// }
+///
+/// edgemcp_worker::fetch_handler!(build);
+/// ```
+#[macro_export]
+macro_rules! fetch_handler {
+    ($build:expr) => {
+        /// The Worker's `fetch` handler.
+        #[::wasm_bindgen::prelude::wasm_bindgen]
+        #[allow(unreachable_pub)] // exported to JavaScript, not to Rust
+        pub async fn fetch(
+            req: ::web_sys::Request,
+            env: ::wasm_bindgen::JsValue,
+            ctx: ::wasm_bindgen::JsValue,
+        ) -> ::std::result::Result<::web_sys::Response, ::wasm_bindgen::JsValue> {
+            $crate::fetch(&req, &env, &ctx, $build).await
+        }
+    };
+}
+
 thread_local! {
     // One isolate runs one thread: the server built for the first request serves the rest.
     static SERVER: RefCell<Option<Server>> = const { RefCell::new(None) };

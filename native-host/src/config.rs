@@ -124,6 +124,15 @@ impl NativeConfig {
         Ok(NativeConfig { command, vars })
     }
 
+    /// The settings of the process environment alone, for a host started from code
+    /// (see [`crate::serve()`]); its command is `serve`.
+    pub fn from_env() -> Self {
+        NativeConfig {
+            command: Command::Serve,
+            vars: std::env::vars().collect(),
+        }
+    }
+
     /// A variable's value, if set and not blank.
     pub fn var(&self, name: &str) -> Option<String> {
         self.vars

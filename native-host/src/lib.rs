@@ -12,12 +12,17 @@
 //!   blobs, under one data folder;
 //!   the D1 migrations in `migrations/` are applied at start.
 //!
+//! A server of your own runs on any of them in one line: [`serve()`], [`stdio()`],
+//! [`lambda()`], or [`main()`], which picks one from the command line as the `edgemcp`
+//! binary does.
+//!
 //! tokio and the HTTP stack live here only; the core stays runtime-free.
 
 pub mod client;
 pub mod config;
 pub mod emf;
 mod error_text;
+mod host;
 pub mod lambda;
 pub mod log;
 pub mod metrics;
@@ -27,6 +32,8 @@ pub mod stdio;
 pub mod storage;
 pub mod telemetry;
 pub mod tester;
+
+pub use host::{lambda, main, run, serve, stdio, HostError};
 
 use config::{BlobBackend, NativeConfig};
 use edgemcp::storage::{BreakerSettings, CircuitBreaker, Guarded, KvStore, SqlDatabase};
