@@ -167,8 +167,8 @@ pub(crate) fn observed(
 
 /// Exports the Worker's `fetch` handler: the server `build` makes from `env` (a function
 /// or closure `Fn(&JsValue) -> edgemcp::Result<Server>`) answers every request (see
-/// [`fetch`](crate::fetch())). The crate using it depends on `wasm-bindgen` and `web-sys`
-/// (`Request`, `Response`), and on this crate with `default-features = false, features =
+/// [`fetch`](crate::fetch())). The crate using it depends on `wasm-bindgen`, `js-sys` and
+/// `web-sys` (`Request`, `Response`), and on this crate with `default-features = false, features =
 /// ["module"]`.
 ///
 /// ```ignore
@@ -184,14 +184,28 @@ macro_rules! fetch_handler {
         /// The Worker's `fetch` handler.
         #[::wasm_bindgen::prelude::wasm_bindgen]
         #[allow(unreachable_pub)] // exported to JavaScript, not to Rust
-        pub async fn fetch(
+        pub fn fetch(
             req: ::web_sys::Request,
             env: ::wasm_bindgen::JsValue,
             ctx: ::wasm_bindgen::JsValue,
-        ) -> ::std::result::Result<::web_sys::Response, ::wasm_bindgen::JsValue> {
-            $crate::fetch(&req, &env, &ctx, $build).await
+        ) -> ::js_sys::Promise {
+            $crate::fetch_promise(req, env, ctx, $build)
         }
     };
+}
+
+/// [`fetch`](crate::fetch()) as the promise [`fetch_handler!`] returns to workerd, so the
+/// crate using the macro needs no `wasm-bindgen-futures` of its own.
+#[doc(hidden)]
+pub fn fetch_promise(
+    req: web_sys::Request,
+    env: JsValue,
+    ctx: JsValue,
+    build: impl FnOnce(&JsValue) -> edgemcp::Result<Server> + 'static,
+) -> js_sys::Promise {
+    wasm_bindgen_futures::future_to_promise(async move {
+        fetch(&req, &env, &ctx, build).await.map(JsValue::from)
+    })
 }
 
 thread_local! {

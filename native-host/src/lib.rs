@@ -1,9 +1,9 @@
 //! Native host for edgemcp: one binary for Cloud Run, AWS Lambda and stdio.
 //!
-//! - [`serve`]: Streamable HTTP on `HOST:PORT` (`/mcp`, `/health`), draining in-flight
+//! - [`serve`](mod@serve): Streamable HTTP on `HOST:PORT` (`/mcp`, `/health`), draining in-flight
 //!   requests on SIGTERM or SIGINT.
-//! - [`stdio`]: newline-delimited JSON-RPC on stdin and stdout, logs on stderr.
-//! - [`lambda`]: the same router under AWS Lambda, through `lambda_http`; metrics as
+//! - [`stdio`](mod@stdio): newline-delimited JSON-RPC on stdin and stdout, logs on stderr.
+//! - [`lambda`](mod@lambda): the same router under AWS Lambda, through `lambda_http`; metrics as
 //!   CloudWatch EMF lines ([`emf`]).
 //! - [`tester`]: `edgemcp test`, scenario tests against any MCP server, on the MCP client
 //!   of [`edgemcp::client`] over the transports in [`client`].
