@@ -139,7 +139,8 @@ where
 }
 
 /// Structured output: the value as `structuredContent` (and its JSON text, for clients
-/// that read only text). With [`#[tools]`](crate::tools), a tool returning `Json<T>`
+/// that read only text) when it is a JSON object, as `structuredContent` must be; any
+/// other value goes out as its JSON text alone. With [`#[tools]`](crate::tools), a tool returning `Json<T>`
 /// publishes `T`'s schema as its `outputSchema` when `T` is an object.
 ///
 /// ```
@@ -150,6 +151,9 @@ where
 ///
 /// let result = Json(Sum { sum: 5 }).into_tool_result().unwrap();
 /// assert_eq!(result.structured, Some(serde_json::json!({"sum": 5})));
+///
+/// let list = Json(vec![1, 2]).into_tool_result().unwrap();
+/// assert_eq!((list.structured, list.content), (None, vec![edgemcp::protocol::Content::text("[1,2]")]));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Json<T>(pub T);
@@ -157,7 +161,11 @@ pub struct Json<T>(pub T);
 impl<T: Serialize> IntoToolResult for Json<T> {
     fn into_tool_result(self) -> Result<ToolResult, ToolError> {
         serde_json::to_value(self.0)
-            .map(ToolResult::structured)
+            // `structuredContent` is an object; anything else goes out as its JSON text.
+            .map(|value| match value {
+                Value::Object(_) => ToolResult::structured(value),
+                other => ToolResult::text(other.to_string()),
+            })
             .map_err(|err| {
                 ToolError::Result(Error::internal(format!(
                     "The tool's output could not be encoded as JSON: {err}"
