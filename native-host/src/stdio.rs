@@ -12,7 +12,7 @@
 use crate::log;
 use edgemcp::auth::Caller;
 use edgemcp::jsonrpc;
-use edgemcp::{Outcome, Server, Session};
+use edgemcp::{Notifier, Outcome, Server, Session};
 use serde_json::Value;
 use std::sync::Arc;
 use tokio::io::{AsyncBufReadExt, AsyncWrite, AsyncWriteExt, BufReader};
@@ -58,30 +58,23 @@ where
         if line.trim().is_empty() {
             continue;
         }
-        // Each request gets its own notification channel, forwarded before its response,
-        // so progress and logs never arrive after the answer that ends them.
-        let (sink, mut notes) = futures_channel::mpsc::unbounded::<Value>();
+        // Progress and logs go to the writer as they are made, so they always precede
+        // the answer that ends their request.
+        let notes: Arc<dyn Notifier> = {
+            let out = out.clone();
+            Arc::new(move |note: Value| send(&out, &note))
+        };
         // Started here, on the reading task: the session knows the request before the
         // next line (perhaps its cancellation) is read.
         let answer = server.start_in_session(
             &session,
             jsonrpc::parse(line.as_bytes()),
-            Some(sink),
+            Some(notes),
             Caller::trusted(),
         );
         let out = out.clone();
         running.spawn(async move {
-            let forward = {
-                let out = out.clone();
-                tokio::spawn(async move {
-                    use futures_util::StreamExt;
-                    while let Some(note) = notes.next().await {
-                        send(&out, &note);
-                    }
-                })
-            };
             let outcome = answer.await;
-            let _ = forward.await;
             match outcome {
                 Outcome::Accepted => {}
                 Outcome::One(reply) => {

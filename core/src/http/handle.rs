@@ -7,7 +7,7 @@ use crate::jsonrpc::{self, ErrorObject, Incoming, Message, Request, Response, IN
 use crate::middleware::TraceContext;
 use crate::protocol::{methods, ProtocolVersion, META_LOG_LEVEL};
 use crate::runtime::BoxFuture;
-use crate::server::{Outcome, Reply};
+use crate::server::{Notifier, Outcome, Reply};
 use crate::telemetry::{in_span, OpenSpan, Parent, SpanKind};
 use crate::tool::{is_token_char, Tool};
 use crate::Server;
@@ -232,6 +232,7 @@ impl Server {
             return reply_response(through_chain(self.link(None)).await);
         }
         let (sink, mut notifications) = futures_channel::mpsc::unbounded();
+        let sink: Arc<dyn Notifier> = Arc::new(ChannelNotifier(sink));
         let mut reply: BoxFuture<'static, Reply> = Box::pin(through_chain(self.link(Some(sink))));
         // The status is not fixed until something is sent: a request refused before it
         // runs (no token, a missing scope, a limit) is answered as JSON with its status.
@@ -385,4 +386,14 @@ fn error_response(status: u16, id: Option<jsonrpc::RequestId>, message: String) 
         status,
         &Response::error(id, ErrorObject::new(INVALID_REQUEST, message)),
     )
+}
+
+/// The notifications of a request answered as a stream, on their way to the stream.
+struct ChannelNotifier(futures_channel::mpsc::UnboundedSender<Value>);
+
+impl Notifier for ChannelNotifier {
+    fn notify(&self, message: Value) {
+        // A closed stream has no reader left to tell.
+        let _ = self.0.unbounded_send(message);
+    }
 }

@@ -5,7 +5,6 @@ use crate::middleware::TraceContext;
 use crate::protocol::{methods, LogLevel, ProtocolVersion};
 use crate::runtime::Runtime;
 use crate::server::{Cancellation, Notifier};
-use futures_channel::mpsc::UnboundedSender;
 use serde_json::{json, Map, Value};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -38,7 +37,7 @@ struct ContextInner {
 /// transport can carry them), the signal that the client cancelled it, and its deadline.
 #[derive(Clone)]
 pub(crate) struct Link {
-    pub(crate) notes: Option<UnboundedSender<Value>>,
+    pub(crate) notes: Option<Arc<dyn Notifier>>,
     /// Where notifications go once the answer was sent (a session's [`Notifier`]).
     pub(crate) later: Option<Arc<dyn Notifier>>,
     pub(crate) cancel: Cancellation,
@@ -69,7 +68,7 @@ impl Link {
 
 impl crate::Server {
     /// The link of a message arriving now, whose notifications go to `notes`.
-    pub(crate) fn link(&self, notes: Option<UnboundedSender<Value>>) -> Link {
+    pub(crate) fn link(&self, notes: Option<Arc<dyn Notifier>>) -> Link {
         let timeout = u64::try_from(self.inner.request_timeout.as_micros()).unwrap_or(u64::MAX);
         Link {
             notes,
@@ -171,12 +170,15 @@ impl RequestContext {
             );
         }
         let message = notification(method, params);
-        if let Some(sink) = &self.inner.link.notes {
-            return sink.unbounded_send(message).is_ok();
-        }
-        match &self.inner.link.later {
-            Some(later) => {
-                later.notify(message);
+        match self
+            .inner
+            .link
+            .notes
+            .as_ref()
+            .or(self.inner.link.later.as_ref())
+        {
+            Some(sink) => {
+                sink.notify(message);
                 true
             }
             None => false,

@@ -4,14 +4,13 @@ use super::context::{Link, Round};
 use super::reply::{unanswered, Failure, Outcome, Params, Reply};
 use super::report::During;
 use super::resolve::resolve_version;
-use super::{RequestContext, Server};
+use super::{Notifier, RequestContext, Server};
 use crate::auth::{Admission, Admitted, Caller};
 use crate::jsonrpc::{
     describe, ErrorObject, Incoming, Message, Request, RequestId, Response, INVALID_REQUEST,
 };
 use crate::middleware::{refusal_reply, Exchange, TraceContext};
 use crate::protocol::{methods, LogLevel, ProtocolVersion, META_LOG_LEVEL, META_SERVER_INFO};
-use futures_channel::mpsc::UnboundedSender;
 use futures_util::future;
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
@@ -121,7 +120,7 @@ impl Server {
         &self,
         message: Message,
         transport: Option<ProtocolVersion>,
-        sink: Option<UnboundedSender<Value>>,
+        sink: Option<Arc<dyn Notifier>>,
         caller: Caller,
     ) -> Option<Reply> {
         let (admission, trace) = (Admission::new(caller), self.bare_trace());
@@ -214,7 +213,7 @@ impl Server {
         &self,
         req: Request,
         transport: Option<ProtocolVersion>,
-        sink: Option<UnboundedSender<Value>>,
+        sink: Option<Arc<dyn Notifier>>,
         caller: Caller,
     ) -> Reply {
         let (admission, trace) = (Admission::new(caller), self.bare_trace());

@@ -8,7 +8,6 @@ use crate::auth::{Admission, Caller};
 use crate::jsonrpc::{Incoming, Message, RequestId};
 use crate::protocol::{methods, ProtocolVersion};
 use crate::runtime::BoxFuture;
-use futures_channel::mpsc::UnboundedSender;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -163,7 +162,7 @@ impl Server {
         &self,
         session: &Arc<Session>,
         incoming: Incoming,
-        sink: Option<UnboundedSender<Value>>,
+        sink: Option<Arc<dyn Notifier>>,
         caller: Caller,
     ) -> BoxFuture<'static, Outcome> {
         let version = session.protocol_version();
