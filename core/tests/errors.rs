@@ -216,7 +216,7 @@ mod scenarios {
 
     impl SqlDatabase for FailingStore {
         fn capability(&self) -> SqlCapability {
-            edgemcp::storage::MemorySql::new().capability()
+            edgemcp::storage::testing::MemorySql::new().capability()
         }
         fn query<'a>(
             &'a self,

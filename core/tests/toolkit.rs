@@ -20,6 +20,7 @@ mod scenarios {
     use edgemcp::protocol::ProtocolVersion;
     use edgemcp::runtime::testing::{CountingRng, ImmediateTimer, ManualClock};
     use edgemcp::runtime::{BoxFuture, Runtime};
+    use edgemcp::storage::testing::MemorySql;
     use edgemcp::storage::*;
     use edgemcp::toolkit::{register, Stores, ToolkitConfig};
     use edgemcp::Server;

@@ -5,7 +5,7 @@
 //! | trait | Workers | native | tests |
 //! |---|---|---|---|
 //! | [`KvStore`] | KV | SQLite table | [`MemoryKv`] |
-//! | [`SqlDatabase`] | D1 | SQLite | [`MemorySql`] |
+//! | [`SqlDatabase`] | D1 | SQLite | `testing::MemorySql` (feature `testing`) |
 //! | [`BlobStore`] | R2 | directory, S3-compatible | [`MemoryBlobs`] |
 //! | [`TaskStore`] | Durable Object | SQLite table, PostgreSQL | [`MemoryTasks`] |
 //!
@@ -31,7 +31,7 @@ pub mod testing;
 pub use blob::{BlobCapability, BlobList, BlobMeta, BlobObject, BlobPut, BlobStore};
 pub use breaker::{BreakerSettings, BreakerState, CircuitBreaker, Guarded};
 pub use kv::{KvCapability, KvEntry, KvKey, KvList, KvPut, KvStore};
-pub use memory::{MemoryBlobs, MemoryKv, MemorySql, MemoryTasks};
+pub use memory::{MemoryBlobs, MemoryKv, MemoryTasks};
 pub use sql::{
     sqlite_table_info, value_too_large, ColumnInfo, RowCollector, SqlCapability, SqlDatabase,
     SqlDialect, SqlExecution, SqlLimits, SqlRows, SqlValue, TableInfo, SQLITE_LIST_TABLES,

@@ -17,6 +17,12 @@
 //! let kv = MemoryKv::new(Runtime::new(clock.clone(), NeverTimer, CountingRng::default()));
 //! futures_executor::block_on(testing::kv_behavior(&kv, Some(&clock)));
 //! ```
+//!
+//! [`MemorySql`] is a small SQL engine over in-memory tables, for tests of code built on
+//! [`SqlDatabase`] that cannot reach SQLite (on wasm32, say). It understands a subset
+//! of SQLite's grammar and is no model of it: test SQL safety against SQLite itself.
+
+pub use super::memory::MemorySql;
 
 use crate::runtime::testing::ManualClock;
 use crate::storage::{

@@ -1,4 +1,5 @@
-//! In-memory stores: [`MemoryKv`], [`MemoryBlobs`], [`MemorySql`] and [`MemoryTasks`].
+//! In-memory stores: [`MemoryKv`], [`MemoryBlobs`] and [`MemoryTasks`]; and, for tests
+//! only (feature `testing`), a small SQL engine, `storage::testing::MemorySql`.
 //!
 //! They keep everything in a `Mutex`-guarded `BTreeMap`, read time from the
 //! [`Runtime`](crate::runtime::Runtime) (so tests can move a
@@ -7,12 +8,15 @@
 
 mod blob;
 mod kv;
+#[cfg(any(test, feature = "testing"))]
 mod sql;
+#[cfg(any(test, feature = "testing"))]
 mod sql_parse;
 mod task;
 
 pub use blob::MemoryBlobs;
 pub use kv::MemoryKv;
+#[cfg(any(test, feature = "testing"))]
 pub use sql::MemorySql;
 pub use task::MemoryTasks;
 

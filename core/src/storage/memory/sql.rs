@@ -31,7 +31,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 /// key: inserts refuse a duplicate, and fill a missing `INTEGER` key with the next number.
 ///
 /// ```
-/// use edgemcp::storage::{MemorySql, SqlDatabase, SqlLimits, SqlValue};
+/// use edgemcp::storage::testing::MemorySql;
+/// use edgemcp::storage::{SqlDatabase, SqlLimits, SqlValue};
 ///
 /// let db = MemorySql::new().table(
 ///     "customers",
