@@ -16,6 +16,8 @@ pub(crate) mod blob;
 pub(crate) mod config;
 mod content;
 mod kv;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod schema_check;
 mod schemas;
 mod scopes;
 mod space;
