@@ -223,6 +223,13 @@ async fn route(
         return overloaded(options.capacity.max_in_flight);
     };
     let response = handle(server, req).await;
+    // A whole body is done: answered with its length, its place is given back now.
+    if hyper::body::Body::size_hint(response.body())
+        .exact()
+        .is_some()
+    {
+        return response;
+    }
     // A streamed (SSE) reply is still being produced while its body is sent: the request
     // holds its place until the body is done.
     response.map(|body| {
