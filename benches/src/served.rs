@@ -36,8 +36,9 @@ pub fn can_pin() -> bool {
 }
 
 impl Served {
-    /// Starts `program` with `args` and `env` (plus `PORT`) on CPU 0, and waits until the
-    /// `probe` body (a JSON-RPC request) is answered with 200.
+    /// Starts `program` with `args` (where `{port}` stands for the port it gets) and `env`
+    /// (plus `PORT`) on CPU 0, and waits until the `probe` body (a JSON-RPC request) is
+    /// answered with 200.
     ///
     /// # Errors
     /// When the program cannot start or does not answer within 30 s.
@@ -56,7 +57,10 @@ impl Served {
             Command::new(program)
         };
         command
-            .args(args)
+            .args(
+                args.iter()
+                    .map(|arg| arg.replace("{port}", &port.to_string())),
+            )
             .env("PORT", port.to_string())
             .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .stdout(Stdio::null())

@@ -33,6 +33,9 @@ struct Options {
     floor: String,
     edgemcp: String,
     rmcp: String,
+    workerd: Option<String>,
+    edgemcp_worker: String,
+    ts_worker: String,
     out: Option<String>,
     seconds: f64,
     rounds: usize,
@@ -46,6 +49,9 @@ fn options() -> Result<Options, String> {
         floor: "target/release-native/bench-floor".into(),
         edgemcp: "target/release-native/bench-edgemcp".into(),
         rmcp: "target/release-native/bench-rmcp".into(),
+        workerd: None,
+        edgemcp_worker: "benches/worker/build".into(),
+        ts_worker: "target/bench/ts-worker".into(),
         out: None,
         seconds: 3.0,
         rounds: 5,
@@ -60,6 +66,9 @@ fn options() -> Result<Options, String> {
             "--floor" => options.floor = value("--floor")?,
             "--edgemcp" => options.edgemcp = value("--edgemcp")?,
             "--rmcp" => options.rmcp = value("--rmcp")?,
+            "--workerd" => options.workerd = Some(value("--workerd")?),
+            "--edgemcp-worker" => options.edgemcp_worker = value("--edgemcp-worker")?,
+            "--ts-worker" => options.ts_worker = value("--ts-worker")?,
             "--out" => options.out = Some(value("--out")?),
             "--seconds" => {
                 options.seconds = value("--seconds")?
@@ -87,12 +96,44 @@ fn options() -> Result<Options, String> {
     Ok(options)
 }
 
+/// The arguments of `contender`, as `Served::start` takes them.
+fn args(contender: &Contender) -> Vec<&str> {
+    contender.args.iter().map(String::as_str).collect()
+}
+
 /// One server of the comparison.
 struct Contender {
     label: &'static str,
+    /// The table it is compared in; the first of each group is the others' baseline.
+    group: Group,
     program: String,
-    args: Vec<&'static str>,
-    env: Vec<(&'static str, String)>,
+    args: Vec<String>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Group {
+    Native,
+    Worker,
+}
+
+/// Writes the workerd configuration that serves the Worker bundle in `dir` (`index.js`,
+/// and `index_bg.wasm` when there is one) on the socket `http`; its path.
+fn workerd_config(dir: &str) -> Result<String, String> {
+    let wasm = std::path::Path::new(dir).join("index_bg.wasm").exists();
+    let modules = if wasm {
+        r#"(name = "index.js", esModule = embed "index.js"), (name = "index_bg.wasm", wasm = embed "index_bg.wasm")"#
+    } else {
+        r#"(name = "index.js", esModule = embed "index.js")"#
+    };
+    let text = format!(
+        "using Workerd = import \"/workerd/workerd.capnp\";\n\
+         const config :Workerd.Config = (\n  services = [(name = \"main\", worker = .worker)],\n  \
+         sockets = [(name = \"http\", address = \"127.0.0.1:8080\", http = (), service = \"main\")],\n);\n\
+         const worker :Workerd.Worker = (\n  modules = [{modules}],\n  compatibilityDate = \"2025-09-01\",\n);\n"
+    );
+    let path = format!("{dir}/bench.capnp");
+    std::fs::write(&path, text).map_err(|e| format!("cannot write {path}: {e}"))?;
+    Ok(path)
 }
 
 /// What one load round of one workload measured on one server.
@@ -102,6 +143,7 @@ struct Round {
     cpu_us: f64,
     p50_us: f64,
     p99_us: f64,
+    done: u64,
 }
 
 async fn round(
@@ -120,6 +162,7 @@ async fn round(
         cpu_us: (cpu_after - cpu_before) * 1e6 / done,
         p50_us: stats::percentile(loaded.latencies_us.clone(), 0.5),
         p99_us: stats::percentile(loaded.latencies_us, 0.99),
+        done: loaded.done,
     })
 }
 
@@ -131,6 +174,7 @@ fn summary(rounds: &[Round]) -> Round {
         cpu_us: pick(|r| r.cpu_us),
         p50_us: pick(|r| r.p50_us),
         p99_us: pick(|r| r.p99_us),
+        done: rounds.iter().map(|r| r.done).sum(),
     }
 }
 
@@ -197,34 +241,55 @@ async fn in_process(iterations: u32) -> Result<(f64, f64), String> {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), String> {
     let options = options()?;
-    let contenders = [
+    let mut contenders = vec![
         Contender {
             label: "bare hyper 1, fixed body (the floor)",
+            group: Group::Native,
             program: options.floor.clone(),
             args: vec![],
-            env: vec![],
         },
         Contender {
             label: "edgemcp native (`edgemcp_native::main`, request log on)",
+            group: Group::Native,
             program: options.edgemcp.clone(),
-            args: vec!["serve", "--host", "127.0.0.1"],
-            env: vec![],
+            args: vec!["serve".into(), "--host".into(), "127.0.0.1".into()],
         },
         Contender {
             label: "rmcp 3.11 (axum, stateless, JSON answers)",
+            group: Group::Native,
             program: options.rmcp.clone(),
             args: vec![],
-            env: vec![],
         },
     ];
+    if let Some(workerd) = &options.workerd {
+        for (label, dir) in [
+            (
+                "TypeScript SDK 1.32 Worker (stateless, JSON answers)",
+                &options.ts_worker,
+            ),
+            ("edgemcp Worker (benches/worker)", &options.edgemcp_worker),
+        ] {
+            let config = workerd_config(dir)?;
+            contenders.push(Contender {
+                label,
+                group: Group::Worker,
+                program: workerd.clone(),
+                args: vec![
+                    "serve".into(),
+                    config,
+                    "--socket-addr".into(),
+                    "http=127.0.0.1:{port}".into(),
+                ],
+            });
+        }
+    }
 
     // Cold starts: a fresh process each time.
     let mut cold_ms = Vec::new();
     for contender in &contenders {
         let mut starts = Vec::new();
         for _ in 0..options.starts {
-            let served =
-                Served::start(&contender.program, &contender.args, &contender.env, CALL).await?;
+            let served = Served::start(&contender.program, &args(contender), &[], CALL).await?;
             starts.push(served.cold_start.as_secs_f64() * 1e3);
         }
         cold_ms.push(stats::median(starts));
@@ -232,8 +297,7 @@ async fn main() -> Result<(), String> {
 
     let mut running = Vec::new();
     for contender in &contenders {
-        let served =
-            Served::start(&contender.program, &contender.args, &contender.env, CALL).await?;
+        let served = Served::start(&contender.program, &args(contender), &[], CALL).await?;
         if contender.program != options.floor {
             check_answers(&served, contender.label).await?;
         }
@@ -246,6 +310,7 @@ async fn main() -> Result<(), String> {
             round(served, body, options.connections, options.seconds.min(1.0)).await?;
         }
     }
+    let rss_warm: Vec<Option<u64>> = running.iter().map(Served::rss_kib).collect();
     let mut rounds = vec![vec![Vec::new(); workloads.len()]; running.len()];
     for _ in 0..options.rounds {
         for (w, (_, body)) in workloads.iter().enumerate() {
@@ -267,38 +332,62 @@ async fn main() -> Result<(), String> {
         options.seconds,
         options.rounds,
     );
-    for (w, (name, _)) in workloads.iter().enumerate() {
-        let floor = summary(&rounds[0][w]);
-        let _ = writeln!(
-            table,
-            "| {name} | req/s | server CPU per request | × floor | p50 | p99 |"
-        );
-        let _ = writeln!(table, "|---|---|---|---|---|---|");
-        for (s, contender) in contenders.iter().enumerate() {
-            let r = summary(&rounds[s][w]);
+    for group in [Group::Native, Group::Worker] {
+        let members: Vec<usize> = (0..contenders.len())
+            .filter(|&s| contenders[s].group == group)
+            .collect();
+        let Some(&base) = members.first() else {
+            continue;
+        };
+        let against = match group {
+            Group::Native => "× floor",
+            Group::Worker => "× TS SDK",
+        };
+        for (w, (name, _)) in workloads.iter().enumerate() {
+            let baseline = summary(&rounds[base][w]);
             let _ = writeln!(
                 table,
-                "| {} | {:.0} | {:.1} µs | {:.2} | {:.2} ms | {:.2} ms |",
-                contender.label,
-                r.per_second,
-                r.cpu_us,
-                r.cpu_us / floor.cpu_us,
-                r.p50_us / 1e3,
-                r.p99_us / 1e3,
+                "| {name} | req/s | server CPU per request | {against} | p50 | p99 |"
             );
+            let _ = writeln!(table, "|---|---|---|---|---|---|");
+            for &s in &members {
+                let r = summary(&rounds[s][w]);
+                let _ = writeln!(
+                    table,
+                    "| {} | {:.0} | {:.1} µs | {:.2} | {:.2} ms | {:.2} ms |",
+                    contenders[s].label,
+                    r.per_second,
+                    r.cpu_us,
+                    r.cpu_us / baseline.cpu_us,
+                    r.p50_us / 1e3,
+                    r.p99_us / 1e3,
+                );
+            }
+            let _ = writeln!(table);
         }
-        let _ = writeln!(table);
     }
-    let _ = writeln!(table, "| process | cold start (spawn to first answer, median of {}) | resident memory after the load |", options.starts);
-    let _ = writeln!(table, "|---|---|---|");
-    for (s, contender) in contenders.iter().enumerate() {
-        let memory = rss[s].map_or("n/a".to_owned(), |kib| {
+    let _ = writeln!(
+        table,
+        "| process | cold start (spawn to first answer, median of {}) | resident memory after warm-up | after the rounds | requests in the rounds |",
+        options.starts
+    );
+    let _ = writeln!(table, "|---|---|---|---|---|");
+    let mib = |kib: Option<u64>| {
+        kib.map_or("n/a".to_owned(), |kib| {
             format!("{:.1} MiB", kib as f64 / 1024.0)
-        });
+        })
+    };
+    for (s, contender) in contenders.iter().enumerate() {
+        let requests: u64 = (0..workloads.len())
+            .map(|w| summary(&rounds[s][w]).done)
+            .sum();
         let _ = writeln!(
             table,
-            "| {} | {:.1} ms | {memory} |",
-            contender.label, cold_ms[s]
+            "| {} | {:.1} ms | {} | {} | {requests} |",
+            contender.label,
+            cold_ms[s],
+            mib(rss_warm[s]),
+            mib(rss[s]),
         );
     }
     let _ = writeln!(table);

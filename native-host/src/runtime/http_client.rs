@@ -3,20 +3,33 @@
 
 use edgemcp::runtime::{BoxFuture, Fetched, HttpClient};
 use edgemcp::{Error, ErrorKind};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 /// A reqwest client that never follows redirects: a JWKS URL that moves is a
 /// configuration to fix, and following could downgrade HTTPS to plain HTTP.
-pub(crate) struct ReqwestClient(reqwest::Client);
+///
+/// Made on the first request, not at start: loading the platform's root certificates
+/// takes milliseconds that a server which never fetches anything should not wait for
+/// before its first answer.
+pub(crate) struct ReqwestClient(OnceLock<Result<reqwest::Client, String>>);
 
 impl ReqwestClient {
-    pub(crate) fn new() -> edgemcp::Result<Self> {
-        reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(10))
-            .user_agent(concat!("edgemcp/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map(ReqwestClient)
+    pub(crate) fn new() -> Self {
+        ReqwestClient(OnceLock::new())
+    }
+
+    fn client(&self) -> edgemcp::Result<&reqwest::Client> {
+        self.0
+            .get_or_init(|| {
+                reqwest::Client::builder()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .timeout(Duration::from_secs(10))
+                    .user_agent(concat!("edgemcp/", env!("CARGO_PKG_VERSION")))
+                    .build()
+                    .map_err(|e| e.to_string())
+            })
+            .as_ref()
             .map_err(|e| {
                 Error::new(
                     ErrorKind::Internal,
@@ -37,7 +50,7 @@ impl HttpClient for ReqwestClient {
             let failed = |e: reqwest::Error| {
                 Error::new(ErrorKind::Upstream, format!("GET {url} failed: {e}"))
             };
-            let mut request = self.0.get(url);
+            let mut request = self.client()?.get(url);
             for (name, value) in headers {
                 request = request.header(*name, value.as_str());
             }

@@ -89,7 +89,7 @@ impl Logger for JsonLines {
 /// When the HTTP client cannot start (its TLS configuration failed).
 pub fn runtime() -> edgemcp::Result<Runtime> {
     Ok(Runtime::new(SystemClock, TokioTimer, OsRng)
-        .with_http_client(http_client::ReqwestClient::new()?)
+        .with_http_client(http_client::ReqwestClient::new())
         .with_signature_verifier(signatures::AwsLcSignatures)
         .with_logger(JsonLines)
         .with_spawner(TokioSpawner))
