@@ -6,12 +6,12 @@
 FROM rust:1-bookworm AS build
 WORKDIR /src
 COPY . .
-RUN cargo build --release -p edgemcp-native --bin edgemcp \
- && strip target/release/edgemcp \
+RUN cargo build --profile release-native -p edgemcp-native --bin edgemcp \
+ && strip target/release-native/edgemcp \
  && mkdir -p /data
 
 FROM gcr.io/distroless/cc-debian12:nonroot
-COPY --from=build /src/target/release/edgemcp /usr/local/bin/edgemcp
+COPY --from=build /src/target/release-native/edgemcp /usr/local/bin/edgemcp
 COPY --from=build /src/migrations /migrations
 COPY --from=build --chown=65532:65532 /data /data
 ENV PORT=8080 \
